@@ -1,0 +1,444 @@
+"""Loss functions with their gradients, and the rules for which outputs and labels they fit.
+
+All losses use ``reduction='mean'`` as ``torch.nn`` does: the regression losses and binary
+cross-entropy average over every element (N x K), the categorical cross-entropies over the N
+samples.  Each loss class holds its value, its gradient and its fit rules side by side.
+
+Targets
+-------
+``describe_targets(y)`` names the encoding of a label array:
+
+* ``"integer"``  -- class indices, shape (N,) (or (N, 1)) of whole numbers >= 0;
+* ``"one_hot"``  -- shape (N, K), K >= 2, every entry 0 or 1, every row sums to 1;
+* ``"binary"``   -- shape (N,) or (N, K) with every entry 0 or 1 (not one-hot);
+* ``"continuous"`` -- anything else (real-valued regression targets, soft labels).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .registry import Registry
+
+LOSSES = Registry("loss")
+
+# torch.nn.BCELoss clamps each log term at -100 so that p = 0 or 1 gives a finite loss.
+_LOG_CLAMP = -100.0
+# torch's BCELoss backward divides by max(p (1 - p), 1e-12).
+_BCE_EPS = 1e-12
+
+
+def names() -> list[str]:
+    """Registered loss names."""
+    return LOSSES.names()
+
+
+def get(spec, **overrides) -> "Loss":
+    """A loss from a name, a config dict or an instance."""
+    return LOSSES.get(spec, **overrides)
+
+
+class TargetError(ValueError):
+    """Targets that do not fit the loss or the network's output (shape, encoding, range)."""
+
+
+@dataclass(frozen=True)
+class TargetInfo:
+    """What a label array looks like: its encoding, its column count and its class count."""
+
+    kind: str
+    columns: int
+    n_classes: int | None
+
+
+def describe_targets(y: np.ndarray) -> TargetInfo:
+    """Classify the encoding of targets ``y`` (see the module docstring).
+
+    Parameters
+    ----------
+    y : array, shape (N,) or (N, K)
+
+    Returns
+    -------
+    TargetInfo
+        ``kind`` one of "integer", "one_hot", "binary", "continuous"; ``columns`` K (1 for a
+        vector); ``n_classes`` for integer (max + 1) and one-hot (K) labels, 2 for binary.
+    """
+    y = np.asarray(y)
+    if y.ndim == 0 or y.ndim > 2 or y.shape[0] == 0:
+        raise TargetError(f"targets must have shape (N,) or (N, K) with N > 0, got {y.shape}")
+    columns = 1 if y.ndim == 1 else y.shape[1]
+    if y.dtype.kind in "fc" and not np.all(np.isfinite(y)):
+        raise TargetError("targets contain NaN or infinite values")
+    if y.dtype.kind == "b":
+        y = y.astype(np.int8)
+    if y.dtype.kind not in "biuf":
+        raise TargetError(f"targets must be numbers, got dtype {y.dtype}")
+    binary = bool(np.all((y == 0) | (y == 1)))
+    if columns >= 2 and binary and np.all(y.sum(axis=1) == 1):
+        return TargetInfo("one_hot", columns, columns)
+    if columns == 1 and np.all(y >= 0) and np.all(y == np.round(y)) and not binary:
+        return TargetInfo("integer", 1, int(y.max()) + 1)
+    if binary:
+        # A 0/1 vector is both binary labels and integer class indices of 2 classes.
+        return TargetInfo("binary", columns, 2)
+    return TargetInfo("continuous", columns, None)
+
+
+@dataclass(frozen=True)
+class Fit:
+    """A finding about whether loss, output activation, output size and labels fit together."""
+
+    severity: str  # "error": cannot train correctly; "warning": trains, but probably not as meant
+    message: str
+
+
+class Loss:
+    """Base class.
+
+    Attributes
+    ----------
+    fused_activation : str or None
+        Output activation whose derivative this loss folds into a single, stable gradient
+        with respect to the pre-activation ``z`` (softmax for the cross-entropies, sigmoid
+        for binary cross-entropy).
+    task : str
+        "classification" or "regression": which metrics and which outputs it is made for.
+    """
+
+    name = "?"
+    fused_activation: str | None = None
+    task = "regression"
+
+    def config(self) -> dict:
+        return {}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.config()})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and self.config() == other.config()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+    # -- targets -----------------------------------------------------------------------
+    def prepare_targets(self, y: np.ndarray, n_outputs: int, dtype=np.float32) -> np.ndarray:
+        """Validate ``y`` against ``n_outputs`` output units and convert it to the array
+        this loss computes with: (N, n_outputs) of ``dtype`` unless stated otherwise."""
+        y = np.asarray(y)
+        if y.ndim == 1:
+            y = y[:, None]
+        if y.ndim != 2 or y.shape[1] != n_outputs:
+            raise TargetError(
+                f"{self.name} needs targets of shape (N, {n_outputs}) to match the "
+                f"{n_outputs} output unit(s), got {np.shape(y)}"
+            )
+        if not np.all(np.isfinite(y)):
+            raise TargetError("targets contain NaN or infinite values")
+        return np.ascontiguousarray(y, dtype=dtype)
+
+    def check_fit(self, activation: str, n_outputs: int, targets: TargetInfo | None) -> list[Fit]:
+        """Findings about this loss with an output ``activation`` of ``n_outputs`` units
+        and targets described by ``targets`` (None when no data is known yet)."""
+        found = []
+        if activation in ("softmax", "sigmoid"):
+            found.append(Fit("warning", (
+                f"{self.name} on {activation} outputs treats class probabilities as numbers; "
+                "it trains, but cross-entropy learns faster and is what classification "
+                "expects")))
+        if targets is not None and targets.kind in ("integer", "one_hot"):
+            found.append(Fit("warning", (
+                f"{self.name} on class labels: the labels look like classes; a classification "
+                "loss (cross-entropy) with a softmax or sigmoid output fits them better")))
+        return found
+
+    # -- value and gradient --------------------------------------------------------------
+    def value(self, a: np.ndarray, y: np.ndarray) -> float:
+        """The mean loss for outputs ``a`` (N, K) and prepared targets ``y``."""
+        return self.value_and_grad(a, y)[0]
+
+    def value_and_grad(self, a: np.ndarray, y: np.ndarray, out=None) -> tuple[float, np.ndarray]:
+        """``(L, dL/da)`` for outputs ``a`` (N, K); ``out`` is an optional (N, K) buffer."""
+        raise NotImplementedError
+
+    def value_and_grad_logits(self, z, a, y, out=None) -> tuple[float, np.ndarray]:
+        """``(L, dL/dz)`` where ``a = fused_activation(z)``; numerically stable for any ``z``."""
+        return self.value_logits(z, y), self.grad_logits(z, a, y, out)
+
+    def value_logits(self, z: np.ndarray, y: np.ndarray) -> float:
+        """The mean loss from the output layer's pre-activation ``z`` (N, K) (fused form)."""
+        raise NotImplementedError
+
+    def grad_logits(self, z, a, y, out=None) -> np.ndarray:
+        """``dL/dz`` (N, K) of the fused form, given ``z`` and ``a = activation(z)``."""
+        raise NotImplementedError
+
+
+def _buffer(like, out):
+    return np.empty_like(like) if out is None else out
+
+
+@LOSSES.register("mae", aliases=("l1", "mean_absolute_error"))
+class MAE(Loss):
+    """Mean absolute error ``L = mean |a - y|`` (torch ``L1Loss``).
+
+    ``dL/da = sign(a - y) / (N K)`` (0 where ``a == y``, as torch).
+    """
+
+    def value_and_grad(self, a, y, out=None):
+        e = np.subtract(a, y, out=_buffer(a, out))
+        loss = float(np.abs(e).mean(dtype=np.float64))
+        np.sign(e, out=e)
+        e *= e.dtype.type(1.0 / e.size)
+        return loss, e
+
+
+@LOSSES.register("mse", aliases=("l2", "mean_squared_error"))
+class MSE(Loss):
+    """Mean squared error ``L = mean (a - y)^2`` (torch ``MSELoss``); ``dL/da = 2 (a - y) / (N K)``."""
+
+    def value_and_grad(self, a, y, out=None):
+        e = np.subtract(a, y, out=_buffer(a, out))
+        loss = float(np.dot(e.ravel(), e.ravel())) / e.size
+        e *= e.dtype.type(2.0 / e.size)
+        return loss, e
+
+
+@LOSSES.register("rmse", aliases=("root_mean_squared_error",))
+class RMSE(Loss):
+    """Root mean squared error ``L = sqrt(mean (a - y)^2)``.
+
+    ``dL/da = (a - y) / (N K L)``, taken as 0 when ``L = 0`` (the subgradient at the minimum).
+    """
+
+    def value_and_grad(self, a, y, out=None):
+        e = np.subtract(a, y, out=_buffer(a, out))
+        loss = float(np.sqrt(float(np.dot(e.ravel(), e.ravel())) / e.size))
+        e *= e.dtype.type(1.0 / (e.size * loss) if loss > 0 else 0.0)
+        return loss, e
+
+
+@LOSSES.register("huber", aliases=("smooth_l1",))
+class Huber(Loss):
+    """Huber loss (torch ``HuberLoss``, ``delta=1.0``), averaged over elements.
+
+    ``l = 0.5 e^2`` if ``|e| < delta`` else ``delta (|e| - 0.5 delta)`` with ``e = a - y``;
+    ``dl/de = e`` or ``delta sign(e)``.
+    """
+
+    def __init__(self, delta: float = 1.0):
+        if not delta > 0:
+            raise ValueError(f"huber delta must be > 0, got {delta}")
+        self.delta = float(delta)
+
+    def config(self):
+        return {"delta": self.delta}
+
+    def value_and_grad(self, a, y, out=None):
+        d = self.delta
+        e = np.subtract(a, y, out=_buffer(a, out))
+        ae = np.abs(e)
+        small = ae < d
+        loss = float(np.where(small, 0.5 * e * e, d * (ae - 0.5 * d)).mean(dtype=np.float64))
+        np.clip(e, -d, d, out=e)  # e inside the band, delta * sign(e) outside
+        e *= e.dtype.type(1.0 / e.size)
+        return loss, e
+
+
+class _ClassificationLoss(Loss):
+    task = "classification"
+    fused_activation = "softmax"
+
+    def check_fit(self, activation, n_outputs, targets):
+        found = []
+        if activation != self.fused_activation:
+            found.append(Fit("error", (
+                f"{self.name} needs {self.fused_activation} outputs (probabilities); the output "
+                f"layer uses {activation}. Set the output activation to {self.fused_activation}")))
+        if n_outputs < 2 and self.fused_activation == "softmax":
+            found.append(Fit("error", (
+                f"{self.name} needs at least 2 output units (one per class), the output layer "
+                f"has {n_outputs}; for two classes use 2 softmax units or 1 sigmoid unit with "
+                "binary_crossentropy")))
+        return found
+
+    @staticmethod
+    def _log_softmax(z):
+        shifted = z - z.max(axis=1, keepdims=True)
+        return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+@LOSSES.register("categorical_crossentropy", aliases=("cce", "crossentropy"))
+class CategoricalCrossEntropy(_ClassificationLoss):
+    """Cross-entropy with one-hot (or probability) targets (torch ``CrossEntropyLoss``).
+
+    ``L = -(1/N) sum_n sum_k y_nk log p_nk`` with ``p = softmax(z)``, computed as
+    ``log p = z - logsumexp(z)`` so that it never takes the log of an underflowed 0.
+    Fused gradient: ``dL/dz = (p * sum_k y_k - y) / N`` (= ``(p - y) / N`` for one-hot rows).
+    Without logits, ``dL/dp = -y / (N p)`` with ``log p`` clamped at -100 as torch's BCE.
+    """
+
+    def check_fit(self, activation, n_outputs, targets):
+        found = super().check_fit(activation, n_outputs, targets)
+        if targets is None:
+            return found
+        if targets.columns == 1:
+            found.append(Fit("error", (
+                "categorical_crossentropy needs one-hot labels (one column per class), the "
+                "labels are class indices; use sparse_categorical_crossentropy for those")))
+        elif targets.columns != n_outputs:
+            found.append(Fit("error", (
+                f"the labels have {targets.columns} columns but the output layer has "
+                f"{n_outputs} units; they must be equal")))
+        return found
+
+    def prepare_targets(self, y, n_outputs, dtype=np.float32):
+        y = super().prepare_targets(y, n_outputs, dtype)
+        if np.any(y < 0) or np.any(y > 1):
+            raise TargetError("categorical_crossentropy targets must be one-hot rows (0..1)")
+        return y
+
+    def value_and_grad(self, a, y, out=None):
+        n = a.shape[0]
+        logp = np.maximum(np.log(np.maximum(a, np.finfo(a.dtype).tiny)), _LOG_CLAMP)
+        loss = -float(np.einsum("ij,ij->", y, logp, dtype=np.float64)) / n
+        g = np.divide(y, np.maximum(a, np.finfo(a.dtype).tiny), out=_buffer(a, out))
+        g *= a.dtype.type(-1.0 / n)
+        return loss, g
+
+    def value_logits(self, z, y):
+        return -float(np.einsum("ij,ij->", y, self._log_softmax(z), dtype=np.float64)) / len(z)
+
+    def grad_logits(self, z, a, y, out=None):
+        g = np.multiply(a, y.sum(axis=1, keepdims=True), out=_buffer(a, out))
+        g -= y
+        g *= a.dtype.type(1.0 / len(z))
+        return g
+
+
+@LOSSES.register("sparse_categorical_crossentropy", aliases=("scce", "sparse_crossentropy"))
+class SparseCategoricalCrossEntropy(_ClassificationLoss):
+    """Cross-entropy with integer class labels (torch ``CrossEntropyLoss`` with indices).
+
+    ``L = (1/N) sum_n (logsumexp(z_n) - z_{n, y_n})``; fused gradient
+    ``dL/dz = (softmax(z) - onehot(y)) / N``.  Targets are int64 indices, shape (N,).
+    """
+
+    def check_fit(self, activation, n_outputs, targets):
+        found = super().check_fit(activation, n_outputs, targets)
+        if targets is None:
+            return found
+        if targets.kind == "one_hot":
+            found.append(Fit("error", (
+                "sparse_categorical_crossentropy needs integer class labels (one column), "
+                "the labels are one-hot; use categorical_crossentropy for those")))
+        elif targets.kind == "continuous" or targets.columns != 1:
+            found.append(Fit("error", (
+                "sparse_categorical_crossentropy needs integer class labels 0..K-1 in one "
+                "column; the targets are not whole numbers >= 0")))
+        elif targets.n_classes is not None and targets.n_classes > n_outputs:
+            found.append(Fit("error", (
+                f"the labels go up to class {targets.n_classes - 1} but the output layer has "
+                f"only {n_outputs} units; it needs one unit per class")))
+        return found
+
+    def prepare_targets(self, y, n_outputs, dtype=np.float32):
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]
+        if y.ndim != 1:
+            raise TargetError(
+                f"sparse_categorical_crossentropy needs class indices of shape (N,), got "
+                f"{y.shape}; one-hot labels go with categorical_crossentropy")
+        if y.dtype.kind == "f" and not np.all(y == np.round(y)):
+            raise TargetError("sparse_categorical_crossentropy labels must be whole numbers")
+        yi = y.astype(np.int64)
+        if yi.size and (yi.min() < 0 or yi.max() >= n_outputs):
+            bad = yi[(yi < 0) | (yi >= n_outputs)][0]
+            raise TargetError(
+                f"label {bad} is out of range: with {n_outputs} output units the labels must "
+                f"be 0..{n_outputs - 1}")
+        return yi
+
+    def value_and_grad(self, a, y, out=None):
+        n = a.shape[0]
+        rows = np.arange(n)
+        picked = np.maximum(a[rows, y], np.finfo(a.dtype).tiny)
+        loss = -float(np.maximum(np.log(picked), _LOG_CLAMP).mean(dtype=np.float64))
+        g = _buffer(a, out)
+        g.fill(0)
+        g[rows, y] = -1.0 / (n * picked)
+        return loss, g
+
+    def value_logits(self, z, y):
+        zmax = z.max(axis=1)
+        lse = np.log(np.exp(z - zmax[:, None]).sum(axis=1)) + zmax
+        return float((lse - z[np.arange(len(z)), y]).mean(dtype=np.float64))
+
+    def grad_logits(self, z, a, y, out=None):
+        n = len(z)
+        g = _buffer(a, out)
+        np.copyto(g, a)
+        g[np.arange(n), y] -= 1
+        g *= a.dtype.type(1.0 / n)
+        return g
+
+
+@LOSSES.register("binary_crossentropy", aliases=("bce", "log_loss"))
+class BinaryCrossEntropy(_ClassificationLoss):
+    """Binary cross-entropy over every output unit (torch ``BCELoss`` / ``BCEWithLogitsLoss``).
+
+    ``L = -mean[y log p + (1 - y) log(1 - p)]`` over N x K elements, ``log`` clamped at -100.
+    With a sigmoid output the fused form is used: ``l = max(z, 0) - z y + log(1 + exp(-|z|))``
+    and ``dL/dz = (sigmoid(z) - y) / (N K)``.  Targets are 0/1 (or in [0, 1]), shape (N, K).
+    """
+
+    fused_activation = "sigmoid"
+
+    def check_fit(self, activation, n_outputs, targets):
+        found = super().check_fit(activation, n_outputs, targets)
+        if targets is None:
+            return found
+        if targets.kind == "integer" and targets.n_classes and targets.n_classes > 2:
+            found.append(Fit("error", (
+                f"binary_crossentropy is for two classes (or independent yes/no outputs); the "
+                f"labels have {targets.n_classes} classes. Use softmax with "
+                "sparse_categorical_crossentropy")))
+        elif targets.kind == "continuous":
+            found.append(Fit("error", "binary_crossentropy needs targets between 0 and 1"))
+        elif targets.columns != n_outputs:
+            found.append(Fit("error", (
+                f"the labels have {targets.columns} column(s) but the output layer has "
+                f"{n_outputs} unit(s); binary_crossentropy needs one sigmoid unit per label")))
+        return found
+
+    def prepare_targets(self, y, n_outputs, dtype=np.float32):
+        y = super().prepare_targets(y, n_outputs, dtype)
+        if np.any(y < 0) or np.any(y > 1):
+            bad = y[(y < 0) | (y > 1)][0]
+            raise TargetError(f"binary_crossentropy targets must lie in [0, 1], found {bad}")
+        return y
+
+    def value_and_grad(self, a, y, out=None):
+        t = a.dtype.type
+        logp = np.maximum(np.log(a), _LOG_CLAMP)
+        log1mp = np.maximum(np.log1p(-a), _LOG_CLAMP)
+        loss = -float((y * logp + (1 - y) * log1mp).mean(dtype=np.float64))
+        g = np.subtract(a, y, out=_buffer(a, out))
+        g /= np.maximum(a * (1 - a), t(_BCE_EPS))
+        g *= t(1.0 / a.size)
+        return loss, g
+
+    def value_logits(self, z, y):
+        # softplus(z) - y z  ==  max(z,0) - y z + log1p(exp(-|z|)), stable for any z.
+        sp = np.logaddexp(z.dtype.type(0), z)
+        sp -= y * z
+        return float(sp.mean(dtype=np.float64))
+
+    def grad_logits(self, z, a, y, out=None):
+        g = np.subtract(a, y, out=_buffer(a, out))
+        g *= a.dtype.type(1.0 / a.size)
+        return g

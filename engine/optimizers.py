@@ -1,0 +1,474 @@
+"""Optimizers, following ``torch.optim``'s single-tensor algorithms and defaults.
+
+An optimizer updates one flat parameter vector in place from the flat gradient vector of the
+same size (``Network.params`` / ``Network.grads``)::
+
+    opt = optimizers.get("adam", lr=0.01)
+    opt.step(params, grads)          # params -= update(grads, state)
+
+Working on one contiguous vector instead of a list of tensors is what ``torch.optim``'s
+``foreach``/``fused`` paths do too: a step costs a dozen NumPy calls however many layers the
+network has.  State (moments, accumulators) is created on the first ``step`` and has the
+parameters' dtype.  ``step_count`` counts the steps taken (torch's ``state['step']``).
+
+Weight decay is torch's coupled L2 form ``g <- g + weight_decay * p`` except for ``adamw``
+(and ``nadam`` with ``decoupled_weight_decay``), which shrink ``p <- p (1 - lr wd)`` first.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .registry import Registry
+
+OPTIMIZERS = Registry("optimizer")
+
+
+def names() -> list[str]:
+    """Registered optimizer names."""
+    return OPTIMIZERS.names()
+
+
+def get(spec, **overrides) -> "Optimizer":
+    """An optimizer from a name, a config dict or an instance."""
+    return OPTIMIZERS.get(spec, **overrides)
+
+
+def _check(name: str, value: float, low: float, high: float | None = None,
+           high_open: bool = False) -> float:
+    value = float(value)
+    ok = math.isfinite(value) and value >= low and (
+        high is None or (value < high if high_open else value <= high))
+    if not ok:
+        upper = "" if high is None else (f" and < {high}" if high_open else f" and <= {high}")
+        raise ValueError(f"{name} must be a number >= {low}{upper}, got {value}")
+    return value
+
+
+class Optimizer:
+    """Base class.
+
+    Attributes
+    ----------
+    lr : float
+        Learning rate; may be changed between steps (schedules do).
+    full_batch : bool
+        True only for ``gd``: ``fit`` then uses the whole training set as one batch.
+    family : str
+        Where it sits in the glossary's lineage (shown in the GUI).
+    """
+
+    name = "?"
+    full_batch = False
+    family = ""
+
+    def __init__(self, lr: float, weight_decay: float = 0.0):
+        self.lr = _check("learning rate", lr, 0.0)
+        self.weight_decay = _check("weight_decay", weight_decay, 0.0)
+        self.step_count = 0
+        self._size: int | None = None
+
+    def config(self) -> dict:
+        return {"lr": self.lr, "weight_decay": self.weight_decay}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.config()})"
+
+    def reset(self) -> None:
+        """Forget all state (moments, step count)."""
+        self.step_count = 0
+        self._size = None
+
+    def step(self, params: np.ndarray, grads: np.ndarray) -> None:
+        """Update ``params`` (1-D) in place from ``grads`` (same shape); ``grads`` may be
+        overwritten with intermediate values."""
+        if self._size != params.size:
+            if self._size is not None:
+                raise ValueError(
+                    f"this optimizer holds state for {self._size} parameters, got "
+                    f"{params.size}; call reset() before using it on another network")
+            self._size = params.size
+            self._init_state(params)
+            self._tmp = np.empty_like(params)
+        self.step_count += 1
+        self._update(params, grads)
+
+    def state(self) -> dict[str, np.ndarray]:
+        """The optimizer's state arrays by name (empty before the first step)."""
+        return {}
+
+    # -- for subclasses -------------------------------------------------------------------
+    def _init_state(self, params: np.ndarray) -> None:
+        pass
+
+    def _update(self, p: np.ndarray, g: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def _coupled_decay(self, p, g):
+        if self.weight_decay:
+            g += p * p.dtype.type(self.weight_decay)
+
+
+@OPTIMIZERS.register("sgd")
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional momentum (torch ``SGD``, ``lr=1e-3``).
+
+    ``b_1 = g_1``, ``b_t = mu b_{t-1} + (1 - dampening) g_t``;
+    ``p <- p - lr (g_t + mu b_t)`` with ``nesterov``, else ``p <- p - lr b_t``;
+    without momentum ``p <- p - lr g_t``.
+    """
+
+    family = "GD -> SGD -> momentum -> NAG"
+
+    def __init__(self, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
+                 nesterov: bool = False, weight_decay: float = 0.0):
+        super().__init__(lr, weight_decay)
+        self.momentum = _check("momentum", momentum, 0.0)
+        self.dampening = _check("dampening", dampening, 0.0, 1.0)
+        self.nesterov = bool(nesterov)
+        if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
+            raise ValueError("Nesterov momentum needs momentum > 0 and dampening = 0")
+
+    def config(self):
+        return {"lr": self.lr, "momentum": self.momentum, "dampening": self.dampening,
+                "nesterov": self.nesterov, "weight_decay": self.weight_decay}
+
+    def _init_state(self, params):
+        self.buf = np.zeros_like(params) if self.momentum else None
+
+    def state(self):
+        return {} if self.buf is None or self._size is None else {"momentum_buffer": self.buf}
+
+    def _update(self, p, g):
+        t = p.dtype.type
+        self._coupled_decay(p, g)
+        if self.momentum:
+            buf = self.buf
+            if self.step_count == 1:
+                np.copyto(buf, g)
+            else:
+                buf *= t(self.momentum)
+                if self.dampening:
+                    np.multiply(g, t(1 - self.dampening), out=self._tmp)
+                    buf += self._tmp
+                else:
+                    buf += g
+            if self.nesterov:
+                np.multiply(buf, t(self.momentum), out=self._tmp)
+                g += self._tmp
+            else:
+                g = buf
+        np.multiply(g, t(self.lr), out=self._tmp)
+        p -= self._tmp
+
+
+@OPTIMIZERS.register("gd", aliases=("batch_gd", "gradient_descent"))
+class GD(SGD):
+    """Gradient descent on the full training set: one step per epoch (``SGD``, full batch)."""
+
+    full_batch = True
+
+
+@OPTIMIZERS.register("momentum")
+class Momentum(SGD):
+    """SGD with heavy-ball momentum, ``momentum=0.9`` (torch ``SGD(momentum=0.9)``)."""
+
+    def __init__(self, lr: float = 1e-3, momentum: float = 0.9, dampening: float = 0.0,
+                 nesterov: bool = False, weight_decay: float = 0.0):
+        super().__init__(lr, momentum, dampening, nesterov, weight_decay)
+
+
+@OPTIMIZERS.register("nag", aliases=("nesterov",))
+class NAG(SGD):
+    """Nesterov accelerated gradient (torch ``SGD(momentum=0.9, nesterov=True)``)."""
+
+    def __init__(self, lr: float = 1e-3, momentum: float = 0.9, dampening: float = 0.0,
+                 nesterov: bool = True, weight_decay: float = 0.0):
+        super().__init__(lr, momentum, dampening, nesterov, weight_decay)
+
+
+@OPTIMIZERS.register("adagrad")
+class Adagrad(Optimizer):
+    """Adagrad (torch defaults ``lr=0.01, lr_decay=0, initial_accumulator_value=0, eps=1e-10``).
+
+    ``s_t = s_{t-1} + g^2``; ``p <- p - lr_t g / (sqrt(s_t) + eps)``,
+    ``lr_t = lr / (1 + (t - 1) lr_decay)``.
+    """
+
+    family = "Adagrad -> RMSProp / AdaDelta -> Adam -> Nadam"
+
+    def __init__(self, lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
+                 initial_accumulator_value: float = 0.0, eps: float = 1e-10):
+        super().__init__(lr, weight_decay)
+        self.lr_decay = _check("lr_decay", lr_decay, 0.0)
+        self.initial_accumulator_value = _check(
+            "initial_accumulator_value", initial_accumulator_value, 0.0)
+        self.eps = _check("eps", eps, 0.0)
+
+    def config(self):
+        return {"lr": self.lr, "lr_decay": self.lr_decay, "weight_decay": self.weight_decay,
+                "initial_accumulator_value": self.initial_accumulator_value, "eps": self.eps}
+
+    def _init_state(self, params):
+        self.sum = np.full_like(params, self.initial_accumulator_value)
+
+    def state(self):
+        return {"sum": self.sum} if self._size is not None else {}
+
+    def _update(self, p, g):
+        t, tmp = p.dtype.type, self._tmp
+        self._coupled_decay(p, g)
+        clr = self.lr / (1 + (self.step_count - 1) * self.lr_decay)
+        np.multiply(g, g, out=tmp)
+        self.sum += tmp
+        np.sqrt(self.sum, out=tmp)
+        tmp += t(self.eps)
+        np.divide(g, tmp, out=tmp)
+        tmp *= t(clr)
+        p -= tmp
+
+
+@OPTIMIZERS.register("rmsprop")
+class RMSProp(Optimizer):
+    """RMSProp (torch defaults ``lr=0.01, alpha=0.99, eps=1e-8, momentum=0, centered=False``).
+
+    ``v_t = alpha v_{t-1} + (1 - alpha) g^2``; centered: ``m_t = alpha m + (1 - alpha) g``
+    and ``v~ = v_t - m_t^2``; ``d = sqrt(v~) + eps``; without momentum ``p <- p - lr g / d``,
+    with it ``b_t = mu b_{t-1} + g / d`` and ``p <- p - lr b_t``.
+    """
+
+    family = "Adagrad -> RMSProp / AdaDelta -> Adam -> Nadam"
+
+    def __init__(self, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False):
+        super().__init__(lr, weight_decay)
+        self.alpha = _check("alpha", alpha, 0.0, 1.0)
+        self.eps = _check("eps", eps, 0.0)
+        self.momentum = _check("momentum", momentum, 0.0)
+        self.centered = bool(centered)
+
+    def config(self):
+        return {"lr": self.lr, "alpha": self.alpha, "eps": self.eps,
+                "weight_decay": self.weight_decay, "momentum": self.momentum,
+                "centered": self.centered}
+
+    def _init_state(self, params):
+        self.square_avg = np.zeros_like(params)
+        self.grad_avg = np.zeros_like(params) if self.centered else None
+        self.buf = np.zeros_like(params) if self.momentum else None
+
+    def state(self):
+        if self._size is None:
+            return {}
+        found = {"square_avg": self.square_avg, "grad_avg": self.grad_avg,
+                 "momentum_buffer": self.buf}
+        return {k: v for k, v in found.items() if v is not None}
+
+    def _update(self, p, g):
+        t, tmp, a = p.dtype.type, self._tmp, self.alpha
+        self._coupled_decay(p, g)
+        self.square_avg *= t(a)
+        np.multiply(g, g, out=tmp)
+        tmp *= t(1 - a)
+        self.square_avg += tmp
+        if self.centered:
+            np.subtract(g, self.grad_avg, out=tmp)
+            tmp *= t(1 - a)
+            self.grad_avg += tmp
+            np.multiply(self.grad_avg, self.grad_avg, out=tmp)
+            np.subtract(self.square_avg, tmp, out=tmp)
+            np.sqrt(tmp, out=tmp)
+        else:
+            np.sqrt(self.square_avg, out=tmp)
+        tmp += t(self.eps)
+        np.divide(g, tmp, out=tmp)
+        if self.momentum:
+            self.buf *= t(self.momentum)
+            self.buf += tmp
+            np.multiply(self.buf, t(self.lr), out=tmp)
+        else:
+            tmp *= t(self.lr)
+        p -= tmp
+
+
+@OPTIMIZERS.register("adadelta")
+class AdaDelta(Optimizer):
+    """AdaDelta (torch defaults ``lr=1.0, rho=0.9, eps=1e-6``).
+
+    ``v_t = rho v + (1 - rho) g^2``; ``d = sqrt(u + eps) / sqrt(v_t + eps) * g``;
+    ``u_t = rho u + (1 - rho) d^2``; ``p <- p - lr d``.
+    """
+
+    family = "Adagrad -> RMSProp / AdaDelta -> Adam -> Nadam"
+
+    def __init__(self, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
+                 weight_decay: float = 0.0):
+        super().__init__(lr, weight_decay)
+        self.rho = _check("rho", rho, 0.0, 1.0)
+        self.eps = _check("eps", eps, 0.0)
+
+    def config(self):
+        return {"lr": self.lr, "rho": self.rho, "eps": self.eps,
+                "weight_decay": self.weight_decay}
+
+    def _init_state(self, params):
+        self.square_avg = np.zeros_like(params)
+        self.acc_delta = np.zeros_like(params)
+
+    def state(self):
+        if self._size is None:
+            return {}
+        return {"square_avg": self.square_avg, "acc_delta": self.acc_delta}
+
+    def _update(self, p, g):
+        t, tmp, rho = p.dtype.type, self._tmp, self.rho
+        self._coupled_decay(p, g)
+        self.square_avg *= t(rho)
+        np.multiply(g, g, out=tmp)
+        tmp *= t(1 - rho)
+        self.square_avg += tmp
+        std = np.add(self.square_avg, t(self.eps))
+        np.sqrt(std, out=std)
+        np.add(self.acc_delta, t(self.eps), out=tmp)
+        np.sqrt(tmp, out=tmp)
+        tmp /= std
+        tmp *= g  # tmp is now the update delta
+        self.acc_delta *= t(rho)
+        np.multiply(tmp, tmp, out=std)
+        std *= t(1 - rho)
+        self.acc_delta += std
+        tmp *= t(self.lr)
+        p -= tmp
+
+
+class _AdamBase(Optimizer):
+    family = "Adagrad -> RMSProp / AdaDelta -> Adam -> Nadam"
+
+    def __init__(self, lr, beta1, beta2, eps, weight_decay):
+        super().__init__(lr, weight_decay)
+        self.beta1 = _check("beta1", beta1, 0.0, 1.0, high_open=True)
+        self.beta2 = _check("beta2", beta2, 0.0, 1.0, high_open=True)
+        self.eps = _check("eps", eps, 0.0)
+
+    def config(self):
+        return {"lr": self.lr, "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps,
+                "weight_decay": self.weight_decay}
+
+    def _init_state(self, params):
+        self.exp_avg = np.zeros_like(params)
+        self.exp_avg_sq = np.zeros_like(params)
+
+    def state(self):
+        if self._size is None:
+            return {}
+        return {"exp_avg": self.exp_avg, "exp_avg_sq": self.exp_avg_sq}
+
+    def _moments(self, g):
+        """``m <- m + (1 - b1)(g - m)`` (torch's lerp) and ``v <- b2 v + (1 - b2) g^2``."""
+        t, tmp = g.dtype.type, self._tmp
+        np.subtract(g, self.exp_avg, out=tmp)
+        tmp *= t(1 - self.beta1)
+        self.exp_avg += tmp
+        self.exp_avg_sq *= t(self.beta2)
+        np.multiply(g, g, out=tmp)
+        tmp *= t(1 - self.beta2)
+        self.exp_avg_sq += tmp
+
+
+@OPTIMIZERS.register("adam")
+class Adam(_AdamBase):
+    """Adam (torch defaults ``lr=1e-3, betas=(0.9, 0.999), eps=1e-8``).
+
+    ``m_t = b1 m + (1 - b1) g``, ``v_t = b2 v + (1 - b2) g^2``,
+    ``p <- p - lr / (1 - b1^t) * m_t / (sqrt(v_t) / sqrt(1 - b2^t) + eps)``.
+    """
+
+    decoupled = False
+
+    def __init__(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999,
+                 eps: float = 1e-8, weight_decay: float = 0.0):
+        super().__init__(lr, beta1, beta2, eps, weight_decay)
+
+    def _update(self, p, g):
+        t, tmp = p.dtype.type, self._tmp
+        if self.decoupled:
+            if self.weight_decay:
+                p *= t(1 - self.lr * self.weight_decay)
+        else:
+            self._coupled_decay(p, g)
+        self._moments(g)
+        step = self.step_count
+        step_size = self.lr / (1 - self.beta1 ** step)
+        bc2_sqrt = math.sqrt(1 - self.beta2 ** step)
+        np.sqrt(self.exp_avg_sq, out=tmp)
+        tmp /= t(bc2_sqrt)
+        tmp += t(self.eps)
+        np.divide(self.exp_avg, tmp, out=tmp)
+        tmp *= t(step_size)
+        p -= tmp
+
+
+@OPTIMIZERS.register("adamw")
+class AdamW(Adam):
+    """Adam with decoupled weight decay (torch ``AdamW``, ``weight_decay=1e-2``):
+    ``p <- p (1 - lr wd)`` before the Adam step."""
+
+    decoupled = True
+
+    def __init__(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999,
+                 eps: float = 1e-8, weight_decay: float = 1e-2):
+        super().__init__(lr, beta1, beta2, eps, weight_decay)
+
+
+@OPTIMIZERS.register("nadam")
+class NAdam(_AdamBase):
+    """Nadam, Adam with Nesterov momentum (torch ``NAdam``: ``lr=2e-3``, ``momentum_decay=4e-3``).
+
+    ``mu_t = b1 (1 - 0.5 * 0.96^(t psi))``, ``P_t = prod_{i<=t} mu_i``;
+    ``d = sqrt(v_t / (1 - b2^t)) + eps``;
+    ``p <- p - lr (1 - mu_t) / (1 - P_t) * g / d - lr mu_{t+1} / (1 - P_t mu_{t+1}) * m_t / d``.
+    """
+
+    def __init__(self, lr: float = 2e-3, beta1: float = 0.9, beta2: float = 0.999,
+                 eps: float = 1e-8, weight_decay: float = 0.0, momentum_decay: float = 4e-3,
+                 decoupled_weight_decay: bool = False):
+        super().__init__(lr, beta1, beta2, eps, weight_decay)
+        self.momentum_decay = _check("momentum_decay", momentum_decay, 0.0)
+        self.decoupled_weight_decay = bool(decoupled_weight_decay)
+
+    def config(self):
+        return {**super().config(), "momentum_decay": self.momentum_decay,
+                "decoupled_weight_decay": self.decoupled_weight_decay}
+
+    def _init_state(self, params):
+        super()._init_state(params)
+        self.mu_product = 1.0
+
+    def reset(self):
+        super().reset()
+        self.mu_product = 1.0
+
+    def _update(self, p, g):
+        t, tmp = p.dtype.type, self._tmp
+        if self.decoupled_weight_decay:
+            if self.weight_decay:
+                p *= t(1 - self.lr * self.weight_decay)
+        else:
+            self._coupled_decay(p, g)
+        step = self.step_count
+        bias_correction2 = 1 - self.beta2 ** step
+        mu = self.beta1 * (1.0 - 0.5 * 0.96 ** (step * self.momentum_decay))
+        mu_next = self.beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * self.momentum_decay))
+        self.mu_product *= mu
+        self._moments(g)
+        denom = np.divide(self.exp_avg_sq, t(bias_correction2))
+        np.sqrt(denom, out=denom)
+        denom += t(self.eps)
+        np.divide(g, denom, out=tmp)
+        tmp *= t(self.lr * (1.0 - mu) / (1.0 - self.mu_product))
+        p -= tmp
+        np.divide(self.exp_avg, denom, out=tmp)
+        tmp *= t(self.lr * mu_next / (1.0 - self.mu_product * mu_next))
+        p -= tmp

@@ -1,0 +1,140 @@
+"""One registry class for every kind of named engine part.
+
+Each kind (activations, losses, optimizers, initializers, layers, metrics, schedules) owns one
+:class:`Registry`.  The palette, combo boxes, project file and command line all read names and
+configs from it, so registering a class is all it takes for a new entry to appear everywhere.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, Callable, Iterable
+
+
+class UnknownNameError(ValueError):
+    """A name that no entry of a registry answers to; the message lists the valid names."""
+
+    def __init__(self, kind: str, name: object, valid: Iterable[str]):
+        self.kind = kind
+        self.name = name
+        self.valid = list(valid)
+        super().__init__(
+            f"unknown {kind} {name!r}; valid {kind}s are: {', '.join(self.valid)}"
+        )
+
+
+class ConfigError(ValueError):
+    """A config that names a valid entry but carries a parameter it does not take."""
+
+
+class Registry:
+    """Named classes of one kind, created from a name or a config dict.
+
+    Parameters
+    ----------
+    kind : str
+        Human name of the kind, used in error messages ("activation", "loss", ...).
+
+    Notes
+    -----
+    A *config* is a plain JSON-able dict ``{"name": <registry name>, **parameters}``.  Every
+    registered class must accept its parameters as keyword arguments and return them from a
+    ``config()`` method (without ``"name"``), so that ``get(to_config(obj))`` rebuilds an equal
+    object.
+    """
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self._entries: dict[str, type] = {}
+        self._aliases: dict[str, str] = {}
+
+    def register(self, name: str, aliases: Iterable[str] = ()) -> Callable[[type], type]:
+        """Class decorator that registers ``cls`` under ``name`` (and ``aliases``)."""
+
+        def decorate(cls: type) -> type:
+            if name in self._entries or name in self._aliases:
+                raise ValueError(f"{self.kind} {name!r} is registered twice")
+            self._entries[name] = cls
+            for alias in aliases:
+                self._aliases[alias] = name
+            cls.name = name
+            return cls
+
+        return decorate
+
+    def names(self) -> list[str]:
+        """Registered names, in registration order (aliases excluded)."""
+        return list(self._entries)
+
+    def canonical(self, name: str) -> str:
+        """The registered name that ``name`` (a name or an alias, any case) stands for."""
+        if not isinstance(name, str):
+            raise UnknownNameError(self.kind, name, self.names())
+        key = name.strip().lower()
+        if key in self._entries:
+            return key
+        if key in self._aliases:
+            return self._aliases[key]
+        raise UnknownNameError(self.kind, name, self.names())
+
+    def __contains__(self, name: object) -> bool:
+        try:
+            self.canonical(name)  # type: ignore[arg-type]
+        except UnknownNameError:
+            return False
+        return True
+
+    def cls(self, name: str) -> type:
+        """The class registered under ``name``."""
+        return self._entries[self.canonical(name)]
+
+    def get(self, spec: Any, **overrides: Any) -> Any:
+        """Create an entry from a name, a config dict, or pass an instance through.
+
+        Parameters
+        ----------
+        spec : str or dict or instance
+            ``"adam"``, ``{"name": "adam", "lr": 0.01}``, or an already built object of a
+            registered class (returned unchanged when no overrides are given).
+        **overrides
+            Parameters that replace those in ``spec``.
+        """
+        if isinstance(spec, str):
+            name, params = spec, {}
+        elif isinstance(spec, dict):
+            if "name" not in spec:
+                raise ConfigError(f"a {self.kind} config needs a 'name' key, got {spec!r}")
+            params = {k: v for k, v in spec.items() if k != "name"}
+            name = spec["name"]
+        elif any(isinstance(spec, c) for c in self._entries.values()):
+            if not overrides:
+                return spec
+            name, params = spec.name, spec.config()
+        else:
+            raise UnknownNameError(self.kind, spec, self.names())
+        cls = self.cls(name)
+        params.update(overrides)
+        self._check_params(cls, params)
+        return cls(**params)
+
+    def to_config(self, obj: Any) -> dict:
+        """The JSON-able config ``{"name": ..., **parameters}`` that rebuilds ``obj``."""
+        return {"name": obj.name, **obj.config()}
+
+    def parameters(self, name: str) -> dict[str, Any]:
+        """Parameter names of an entry with their defaults (``inspect.Parameter.empty`` if none)."""
+        sig = inspect.signature(self.cls(name).__init__)
+        return {
+            p.name: p.default
+            for p in list(sig.parameters.values())[1:]
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+        }
+
+    def _check_params(self, cls: type, params: dict) -> None:
+        allowed = self.parameters(cls.name)
+        unknown = [k for k in params if k not in allowed]
+        if unknown:
+            raise ConfigError(
+                f"{self.kind} {cls.name!r} has no parameter {', '.join(map(repr, unknown))}; "
+                f"its parameters are: {', '.join(allowed) or '(none)'}"
+            )
