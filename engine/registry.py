@@ -19,7 +19,7 @@ class UnknownNameError(ValueError):
         self.name = name
         self.valid = list(valid)
         super().__init__(
-            f"unknown {kind} {name!r}; valid {kind}s are: {', '.join(self.valid)}"
+            f"unknown {kind} {name!r}; the valid names are: {', '.join(self.valid)}"
         )
 
 
