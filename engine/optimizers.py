@@ -139,7 +139,7 @@ class SGD(Optimizer):
         self.buf = np.zeros_like(params) if self.momentum else None
 
     def state(self):
-        return {} if self.buf is None or self._size is None else {"momentum_buffer": self.buf}
+        return {} if self._size is None or self.buf is None else {"momentum_buffer": self.buf}
 
     def _update(self, p, g):
         t = p.dtype.type

@@ -33,6 +33,18 @@ def _positive(name, value, allow_zero=False):
     return value
 
 
+def _whole(name, value, low):
+    """``value`` as an int >= ``low``; NaN, infinities and fractions are refused by name
+    (``int()`` would raise its own ValueError/OverflowError that does not name it)."""
+    try:
+        ok = math.isfinite(float(value)) and int(value) == value and value >= low
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ValueError(f"{name} must be a whole number >= {low}, got {value}")
+    return int(value)
+
+
 class Schedule:
     """Base class: closed-form schedules implement ``lr_at(epoch)``."""
 
@@ -70,9 +82,7 @@ class Step(Schedule):
     """``lr_e = lr_0 * gamma^floor(e / step_size)`` (torch ``StepLR``, ``gamma=0.1``)."""
 
     def __init__(self, step_size: int = 10, gamma: float = 0.1):
-        if int(step_size) != step_size or step_size < 1:
-            raise ValueError(f"step_size must be a whole number >= 1, got {step_size}")
-        self.step_size = int(step_size)
+        self.step_size = _whole("step_size", step_size, 1)
         self.gamma = _positive("gamma", gamma)
 
     def config(self):
@@ -102,9 +112,7 @@ class Cosine(Schedule):
     (torch ``CosineAnnealingLR``, closed form)."""
 
     def __init__(self, t_max: int = 50, eta_min: float = 0.0):
-        if int(t_max) != t_max or t_max < 1:
-            raise ValueError(f"t_max must be a whole number >= 1, got {t_max}")
-        self.t_max = int(t_max)
+        self.t_max = _whole("t_max", t_max, 1)
         self.eta_min = _positive("eta_min", eta_min, allow_zero=True)
 
     def config(self):
@@ -125,13 +133,10 @@ class ReduceOnPlateau(Schedule):
                  cooldown: int = 0, min_lr: float = 0.0):
         if not 0 < factor < 1:
             raise ValueError(f"factor must lie between 0 and 1 (exclusive), got {factor}")
-        for label, value in (("patience", patience), ("cooldown", cooldown)):
-            if int(value) != value or value < 0:
-                raise ValueError(f"{label} must be a whole number >= 0, got {value}")
         self.factor = float(factor)
-        self.patience = int(patience)
+        self.patience = _whole("patience", patience, 0)
         self.threshold = _positive("threshold", threshold, allow_zero=True)
-        self.cooldown = int(cooldown)
+        self.cooldown = _whole("cooldown", cooldown, 0)
         self.min_lr = _positive("min_lr", min_lr, allow_zero=True)
 
     def config(self):
