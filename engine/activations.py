@@ -101,7 +101,7 @@ class Sigmoid(Activation):
     def backward(self, grad, z, a, out=None):
         d = np.subtract(1.0, a, dtype=a.dtype)
         d *= a
-        return np.multiply(grad, d, out=_buffer(grad, out))
+        return np.multiply(grad, d, out=d if out is None else out)
 
 
 @ACTIVATIONS.register("tanh")
@@ -114,7 +114,7 @@ class Tanh(Activation):
     def backward(self, grad, z, a, out=None):
         d = np.multiply(a, a)
         np.subtract(1.0, d, out=d)
-        return np.multiply(grad, d, out=_buffer(grad, out))
+        return np.multiply(grad, d, out=d if out is None else out)
 
 
 @ACTIVATIONS.register("relu")
@@ -131,7 +131,7 @@ class ReLU(Activation):
         return np.maximum(z, 0, out=_buffer(z, out))
 
     def backward(self, grad, z, a, out=None):
-        return np.multiply(grad, z > 0, out=_buffer(grad, out))
+        return np.multiply(grad, z > 0, out=out)
 
 
 @ACTIVATIONS.register("leaky_relu", aliases=("leakyrelu",))

@@ -157,7 +157,7 @@ class _Activated(Layer):
 
     def _activate(self, z):
         self.z = z
-        self.a = self.activation.forward(z, out=None if self.activation.name != "linear" else z)
+        self.a = self.activation.forward(z)  # linear returns z itself: no copy
         return self.a
 
     def _grad_z(self, grad, from_logits):
@@ -210,14 +210,21 @@ class Dense(_Activated):
             shapes["bias"] = (self.units,)
         return shapes
 
+    def bind(self, params, grads, buffers, rng):
+        super().bind(params, grads, buffers, rng)
+        # Plain attributes instead of dict look-ups: on a small network the per-batch
+        # Python overhead is most of the cost.
+        self._w, self._gw = params["weight"], grads["weight"]
+        self._wt = self._w.T
+        self._b, self._gb = params.get("bias"), grads.get("bias")
+
     def initialize(self, rng):
-        self.p["weight"][...] = self.initializer(self.p["weight"].shape, rng,
-                                                 self.p["weight"].dtype)
-        if self.use_bias:
-            self.p["bias"].fill(0)
+        self._w[...] = self.initializer(self._w.shape, rng, self._w.dtype)
+        if self._b is not None:
+            self._b.fill(0)
 
     def penalty(self):
-        w = self.p["weight"]
+        w = self._w
         total = 0.0
         if self.l1:
             total += self.l1 * float(np.abs(w).sum(dtype=np.float64))
@@ -227,17 +234,19 @@ class Dense(_Activated):
 
     def forward(self, inputs, training):
         x = self.x = inputs[0]
-        z = np.matmul(x, self.p["weight"].T)
-        if self.use_bias:
-            z += self.p["bias"]
-        return self._activate(z)
+        z = np.matmul(x, self._wt)
+        if self._b is not None:
+            z += self._b
+        self.z = z
+        self.a = a = self.activation.forward(z)
+        return a
 
     def backward(self, grad, need_input_grads=True, from_logits=False):
-        dz = self._grad_z(grad, from_logits)
-        w, dw = self.p["weight"], self.g["weight"]
+        dz = grad if from_logits else self.activation.backward(grad, self.z, self.a)
+        w, dw = self._w, self._gw
         np.matmul(dz.T, self.x, out=dw)
-        if self.use_bias:
-            np.sum(dz, axis=0, out=self.g["bias"])
+        if self._gb is not None:
+            np.add.reduce(dz, 0, None, self._gb)  # np.sum(out=) costs twice as much
         if self.l1:
             dw += np.sign(w) * w.dtype.type(self.l1)
         if self.l2:
