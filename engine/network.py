@@ -341,8 +341,10 @@ class Network:
 
     def grad_norms(self) -> dict[str, float]:
         """L2 norm of each learning layer's gradient (from the last ``backward``)."""
-        return {nid: math.sqrt(float(np.dot(self.grads[s], self.grads[s])))
-                for nid, s in self.node_slices.items()}
+        # float64: the squares of large but finite float32 gradients overflow float32
+        return {nid: math.sqrt(float(np.dot(g, g)))
+                for nid, s in self.node_slices.items()
+                for g in (self.grads[s].astype(np.float64),)}
 
     def first_nonfinite(self) -> tuple[str, str] | None:
         """``(node id, what)`` of the first layer whose weights, output or gradient is not

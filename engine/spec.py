@@ -169,7 +169,8 @@ def analyse(spec, n_features=None, n_outputs=None, loss=None, targets=None) -> G
     for node in nodes:
         nid = node["id"]
         if nid in graph.layers or nid in ids:
-            problems.append(DuplicateIdError(f"two layers have the id {nid!r}", [nid]))
+            problems.append(DuplicateIdError(
+                f"two layers have the id {nid!r}; rename one of them", [nid]))
             continue
         ids.append(nid)
         layer = _make_layer(node, problems)
@@ -185,12 +186,13 @@ def analyse(spec, n_features=None, n_outputs=None, loss=None, targets=None) -> G
         if missing:
             problems.append(UnknownNodeError(
                 f"the connection {src} -> {dst} names a layer that does not exist: "
-                f"{', '.join(map(repr, missing))}", [n for n in (src, dst) if n in known]))
+                f"{', '.join(map(repr, missing))}; remove the connection or add the layer",
+                [n for n in (src, dst) if n in known]))
             continue
         if src == dst or (src, dst) in seen_edges:
             what = "connects a layer to itself" if src == dst else "appears twice"
-            problems.append(DuplicateEdgeError(f"the connection {src} -> {dst} {what}",
-                                               [src, dst]))
+            problems.append(DuplicateEdgeError(
+                f"the connection {src} -> {dst} {what}; remove it", [src, dst]))
             continue
         seen_edges.add((src, dst))
         graph.inputs[dst].append(src)
@@ -287,10 +289,24 @@ def _topological_order(ids, inputs, outgoing, problems):
             if indegree[nxt] == 0:
                 heapq.heappush(ready, (position[nxt], nxt))
     if len(order) < len(ids):
-        looped = [n for n in ids if indegree[n] > 0]
+        # Kahn's algorithm leaves the loops and everything downstream of them; peel off the
+        # leftover layers that lead to no other leftover layer, so that only loops remain.
+        left = {n for n in ids if indegree[n] > 0}
+        outdeg = {n: sum(m in left for m in outgoing[n]) for n in left}
+        stack = [n for n in left if outdeg[n] == 0]
+        while stack:
+            nid = stack.pop()
+            left.discard(nid)
+            for src in inputs[nid]:
+                if src in left:
+                    outdeg[src] -= 1
+                    if outdeg[src] == 0:
+                        stack.append(src)
+        looped = [n for n in ids if n in left]
         problems.append(CycleError(
             f"the connections form a loop through {', '.join(looped)}; a feedforward "
-            "network cannot feed a layer's output back into itself", looped))
+            "network cannot feed a layer's output back into itself: remove one of these "
+            "connections", looped))
         return None
     return order
 
@@ -326,7 +342,8 @@ def _check_arity_and_reach(graph, outgoing, problems):
                     f"it has {n_in}", [nid]))
         elif graph.input_id and nid not in reached:
             problems.append(NotConnectedError(
-                f"layer {nid!r} is not reached from the input layer", [nid]))
+                f"layer {nid!r} is not reached from the input layer; connect it to a layer "
+                "the input feeds, or delete it", [nid]))
 
 
 def _infer_units(graph, n_features, n_outputs, problems):
@@ -340,7 +357,8 @@ def _infer_units(graph, n_features, n_outputs, problems):
             elif n_features is not None and units != n_features:
                 problems.append(ShapeMismatchError(
                     f"the input layer has {units} units but the data has {n_features} "
-                    "features", [nid]))
+                    f"features; set its units to {n_features} or leave them empty to take "
+                    "them from the data", [nid]))
         elif getattr(layer, "units_config", None) == "auto":
             if nid != graph.output_id:
                 problems.append(ShapeMismatchError(

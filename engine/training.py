@@ -451,6 +451,9 @@ class _Run:
                     epoch_out[lo:lo + len(idx)] = a
                 net.backward(g, fused)
                 sq = float(np.dot(grads, grads))
+                if not math.isfinite(sq) and np.isfinite(grads).all():
+                    # finite float32 gradients whose squares overflow: not a divergence
+                    sq = float(np.dot(grads.astype(np.float64), grads.astype(np.float64)))
                 if not math.isfinite(sq):
                     yield self._diverged(history, epoch, iteration + 1, snapshot)
                     return
@@ -467,6 +470,11 @@ class _Run:
                 if self.batch_events:
                     yield BatchEnd(epoch, b, iteration, len(idx), iters)
 
+            if not np.isfinite(params).all():
+                # the epoch's last step overflowed; the snapshot taken at the start of the
+                # next epoch would not be finite, so stop here
+                yield self._diverged(history, epoch, iteration, snapshot)
+                return
             train, confusion = self.evaluator.evaluate(epoch_out, y.take(order, axis=0))
             if self.net.penalty():
                 train["penalty"] = net.penalty()
@@ -496,7 +504,7 @@ class _Run:
             history.add(event)
             yield event
             lr = self.schedule.after_epoch(epoch, monitored)
-            if self.early is not None and waited > self.early.patience:
+            if self.early is not None and waited >= self.early.patience:
                 yield self._finish(history, "early_stopping", best_epoch, best_weights,
                                    start_all)
                 return

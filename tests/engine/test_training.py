@@ -365,9 +365,9 @@ def test_early_stopping_stops_and_restores_the_best_weights():
     val = [e.validation["val_loss"] for e in ends]
     assert fin.best_epoch == int(np.argmin(val))
     assert [e.improved for e in ends] == [i == 0 or v < min(val[:i]) for i, v in enumerate(val)]
-    # patience = how many epochs without improvement are tolerated (torch's convention):
-    # the run ends with the (patience + 1)-th epoch that does not improve
-    assert len(ends) == fin.best_epoch + patience + 2
+    # patience = how many epochs without improvement end the run (Keras's convention, and
+    # EarlyStopping's docstring): the run ends with the patience-th epoch that does not improve
+    assert len(ends) == fin.best_epoch + patience + 1
     assert fin.restored_best
     assert same_weights(net.get_weights(), fin.best_weights)
     assert not same_weights(last_epoch_weights, fin.best_weights)
@@ -385,7 +385,8 @@ def test_early_stopping_on_a_plateau_from_a_dict():
                         epochs=50, batch_size=20, early_stopping={"patience": 2}))
     fin = events[-1]
     assert fin.reason == "early_stopping" and fin.best_epoch == 0
-    assert fin.history.epochs == 4
+    # lr 0 never improves after epoch 0: patience 2 ends the run after epochs 1 and 2
+    assert fin.history.epochs == 3
 
 
 # --------------------------------------------------------------------------- clipping
