@@ -91,12 +91,12 @@ class Sigmoid(Activation):
     """
 
     def forward(self, z, out=None):
-        # 0.5 * (1 + tanh(z/2)) equals the logistic function and never overflows exp().
-        out = np.multiply(z, 0.5, out=_buffer(z, out))
-        np.tanh(out, out=out)
-        out += 1.0
-        out *= 0.5
-        return out
+        # exp(-softplus(-z)): never overflows, and keeps full relative accuracy in the tails
+        # (sigmoid(-60) = 8.7e-27, where 0.5 * (1 + tanh(z / 2)) rounds to 0).
+        out = np.negative(z, out=_buffer(z, out))
+        np.logaddexp(z.dtype.type(0), out, out=out)
+        np.negative(out, out=out)
+        return np.exp(out, out=out)
 
     def backward(self, grad, z, a, out=None):
         d = np.subtract(1.0, a, dtype=a.dtype)
@@ -226,6 +226,11 @@ class Softmax(Activation):
         np.exp(out, out=out)
         out /= out.sum(axis=-1, keepdims=True)
         return out
+
+    def derivative(self, z):
+        """The diagonal of the Jacobian, ``d a_i / d z_i = a_i (1 - a_i)`` (for plots)."""
+        a = self.forward(np.asarray(z, dtype=np.float64))
+        return a * (1.0 - a)
 
     def backward(self, grad, z, a, out=None):
         dot = (grad * a).sum(axis=-1, keepdims=True)

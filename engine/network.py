@@ -197,6 +197,8 @@ class Network:
         pending[-1] = grad
         for i in range(n - 1, 0, -1):
             g = pending[i]
+            if g is None:  # nothing upstream of this layer learns: no gradient reached it
+                continue
             layer_grads = self._layers[i].backward(g, self._need_input_grads[i],
                                                    from_logits and i == n - 1)
             for j, gi in zip(self._inputs[i], layer_grads):
@@ -207,9 +209,10 @@ class Network:
 
     def fused_with(self, loss: loss_registry.Loss) -> bool:
         """True when ``loss`` takes the output layer's pre-activation (stable fused form)."""
+        # A property of the architecture (fit asks before the first forward): only dense and
+        # activation layers end in an activation, and both keep their pre-activation z.
         return (loss.fused_activation is not None
-                and loss.fused_activation == self.output_activation
-                and hasattr(self.layers[self.output_id], "z"))
+                and loss.fused_activation == self.output_activation)
 
     def loss_and_gradients(self, x, y, loss, training: bool = True):
         """The loss of ``x`` against targets ``y`` and the gradient of every parameter.
