@@ -81,6 +81,8 @@ class Layer:
     arity: tuple[int, int | None] = (1, 1)
     help = ""
     activation: activations.Activation | None = None
+    min_batch = 1  # fewest samples a training batch may hold
+    sized_by_config = False  # True when the config, not the inputs, fixes the output units
 
     def config(self) -> dict:
         return {}
@@ -178,6 +180,7 @@ class Dense(_Activated):
     """
 
     help = "Dense (fully connected) layer: every unit sees every input"
+    sized_by_config = True
 
     def __init__(self, units: int | str = 8, activation="relu", initializer: str | None = None,
                  bias: bool = True, l1: float = 0.0, l2: float = 0.0):
@@ -187,7 +190,11 @@ class Dense(_Activated):
         self.activation = activations.get(activation)
         init = initializer or self.activation.default_initializer
         self.initializer = initializers.get(init)
-        self.initializer_config = initializer
+        # Saved like the activation: the canonical name, or its config when it has
+        # parameters -- never an alias or an instance, which a project file cannot hold.
+        self.initializer_config = None if initializer is None else (
+            initializers.INITIALIZERS.to_config(self.initializer)
+            if self.initializer.config() else self.initializer.name)
         self.use_bias = bool(bias)
         self.l1 = _number("l1", l1, 0.0)
         self.l2 = _number("l2", l2, 0.0)
@@ -268,8 +275,7 @@ class Activation(_Activated):
                 if self.activation.config() else self.activation.name}
 
     def forward(self, inputs, training):
-        # copy: the activation may work in place and the input belongs to another layer
-        return self._activate(np.array(inputs[0], copy=True))
+        return self._activate(inputs[0])
 
     def backward(self, grad, need_input_grads=True, from_logits=False):
         return [self._grad_z(grad, from_logits) if need_input_grads else None]
@@ -317,12 +323,13 @@ class BatchNorm(Layer):
     """
 
     help = "Batch norm: rescales each unit to zero mean and unit variance per batch"
+    min_batch = 2  # the variance of one sample is 0: nothing to normalize by
 
     def __init__(self, momentum: float = 0.1, eps: float = 1e-5):
         self.momentum = _number("batch-norm momentum", momentum, 0.0, 1.0)
         self.eps = _number("batch-norm eps", eps, 0.0)
-        if self.eps == 0:
-            raise LayerConfigError("batch-norm eps must be > 0")
+        if self.eps == 0:  # _number allows 0; dividing by sqrt(var + 0) may divide by zero
+            raise LayerConfigError(f"batch-norm eps must be > 0, got {eps!r}")
 
     def config(self):
         return {"momentum": self.momentum, "eps": self.eps}
@@ -345,7 +352,8 @@ class BatchNorm(Layer):
         if training:
             n = x.shape[0]
             if n < 2:
-                raise ValueError("batch norm needs at least 2 samples per batch while training")
+                raise ValueError(f"batch norm needs at least 2 samples per batch while "
+                                 f"training, got {n}")
             mean = x.mean(axis=0)
             var = x.var(axis=0)
             m = t(self.momentum)

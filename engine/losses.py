@@ -51,6 +51,8 @@ class TargetInfo:
     kind: str
     columns: int
     n_classes: int | None
+    low: float = 0.0  # smallest and largest target value
+    high: float = 1.0
 
 
 def describe_targets(y: np.ndarray) -> TargetInfo:
@@ -76,15 +78,16 @@ def describe_targets(y: np.ndarray) -> TargetInfo:
         y = y.astype(np.int8)
     if y.dtype.kind not in "biuf":
         raise TargetError(f"targets must be numbers, got dtype {y.dtype}")
+    low, high = float(y.min()), float(y.max())
     binary = bool(np.all((y == 0) | (y == 1)))
     if columns >= 2 and binary and np.all(y.sum(axis=1) == 1):
-        return TargetInfo("one_hot", columns, columns)
-    if columns == 1 and np.all(y >= 0) and np.all(y == np.round(y)) and not binary:
-        return TargetInfo("integer", 1, int(y.max()) + 1)
+        return TargetInfo("one_hot", columns, columns, low, high)
+    if columns == 1 and low >= 0 and np.all(y == np.round(y)) and not binary:
+        return TargetInfo("integer", 1, int(high) + 1, low, high)
     if binary:
         # A 0/1 vector is both binary labels and integer class indices of 2 classes.
-        return TargetInfo("binary", columns, 2)
-    return TargetInfo("continuous", columns, None)
+        return TargetInfo("binary", columns, 2, low, high)
+    return TargetInfo("continuous", columns, None, low, high)
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,7 @@ class Loss:
     name = "?"
     fused_activation: str | None = None
     task = "regression"
+    independent_outputs = False  # True: every output unit is its own yes/no decision
 
     def config(self) -> dict:
         return {}
@@ -164,6 +168,10 @@ class Loss:
         """``(L, dL/da)`` for outputs ``a`` (N, K); ``out`` is an optional (N, K) buffer."""
         raise NotImplementedError
 
+    def grad(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """``dL/da`` alone (training computes the epoch's loss once, at its end)."""
+        return self.value_and_grad(a, y)[1]
+
     def value_and_grad_logits(self, z, a, y, out=None) -> tuple[float, np.ndarray]:
         """``(L, dL/dz)`` where ``a = fused_activation(z)``; numerically stable for any ``z``."""
         return self.value_logits(z, y), self.grad_logits(z, a, y, out)
@@ -205,6 +213,11 @@ class MSE(Loss):
         loss = float(np.dot(e.ravel(), e.ravel())) / e.size
         e *= e.dtype.type(2.0 / e.size)
         return loss, e
+
+    def grad(self, a, y):
+        e = a - y
+        e *= e.dtype.type(2.0 / e.size)
+        return e
 
 
 @LOSSES.register("rmse", aliases=("root_mean_squared_error",))
@@ -397,6 +410,7 @@ class BinaryCrossEntropy(_ClassificationLoss):
     """
 
     fused_activation = "sigmoid"
+    independent_outputs = True
 
     def check_fit(self, activation, n_outputs, targets):
         found = super().check_fit(activation, n_outputs, targets)
@@ -407,8 +421,10 @@ class BinaryCrossEntropy(_ClassificationLoss):
                 f"binary_crossentropy is for two classes (or independent yes/no outputs); the "
                 f"labels have {targets.n_classes} classes. Use softmax with "
                 "sparse_categorical_crossentropy")))
-        elif targets.kind == "continuous":
-            found.append(Fit("error", "binary_crossentropy needs targets between 0 and 1"))
+        elif targets.kind == "continuous" and (targets.low < 0 or targets.high > 1):
+            found.append(Fit("error", (
+                f"binary_crossentropy needs targets between 0 and 1, the labels range from "
+                f"{targets.low:g} to {targets.high:g}")))
         elif targets.columns != n_outputs:
             found.append(Fit("error", (
                 f"the labels have {targets.columns} column(s) but the output layer has "

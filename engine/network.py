@@ -157,10 +157,15 @@ class Network:
     def _view(flat, p: ParamInfo):
         return flat[p.offset:p.offset + p.size].reshape(p.shape)
 
-    def _node_rng(self, nid: str, purpose: str) -> np.random.Generator:
+    def _node_rng(self, nid: str, purpose: str, seed: int | None = None) -> np.random.Generator:
         # Seeded per node id, not per position: adding a layer leaves the others' draws alone.
         key = zlib.crc32(f"{nid}/{purpose}".encode())
-        return np.random.default_rng([self.seed, key])
+        return np.random.default_rng([self.seed if seed is None else seed, key])
+
+    def seed_dropout(self, seed: int) -> None:
+        """Restart every layer's random stream (dropout masks) from ``seed``."""
+        for nid in self.order:
+            self.layers[nid].rng = self._node_rng(nid, "dropout", seed)
 
     def initialize(self, seed: int | None = None) -> None:
         """(Re)initialize every parameter and buffer from ``seed`` (default: the build seed)."""
@@ -350,15 +355,18 @@ class Network:
                 for g in (self.grads[s].astype(np.float64),)}
 
     def first_nonfinite(self) -> tuple[str, str] | None:
-        """``(node id, what)`` of the first layer whose weights, output or gradient is not
-        finite, in that order of search, or None."""
-        for nid, s in self.node_slices.items():
-            if not np.isfinite(self.params[s]).all():
-                return nid, "weights"
+        """Where a NaN or infinity first appeared in the last step, in causal order:
+        ``(node id, "output")`` for the first layer whose forward output is not finite, else
+        ``(node id, "gradient")`` for the layer nearest the output whose parameter gradient
+        is not finite, else ``(node id, "weights")`` for the first layer whose weights are
+        not; None when everything is finite."""
         for nid, out in zip(self.order, getattr(self, "_outs", [])):
             if out is not None and not np.isfinite(out).all():
                 return nid, "output"
         for nid in reversed(list(self.node_slices)):
             if not np.isfinite(self.grads[self.node_slices[nid]]).all():
                 return nid, "gradient"
+        for nid, s in self.node_slices.items():
+            if not np.isfinite(self.params[s]).all():
+                return nid, "weights"
         return None

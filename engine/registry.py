@@ -51,9 +51,21 @@ class Registry:
     def register(self, name: str, aliases: Iterable[str] = ()) -> Callable[[type], type]:
         """Class decorator that registers ``cls`` under ``name`` (and ``aliases``)."""
 
+        keys = [name, *aliases]
+
         def decorate(cls: type) -> type:
-            if name in self._entries or name in self._aliases:
-                raise ValueError(f"{self.kind} {name!r} is registered twice")
+            # Look-ups lower-case what they are given, so a key with capitals could never be
+            # found, and "RELU" would silently shadow nothing; every key must be free, too.
+            for key in keys:
+                if not isinstance(key, str) or not key or key != key.strip().lower():
+                    raise ValueError(
+                        f"{self.kind} name {key!r} must be a lower-case string without "
+                        f"surrounding spaces")
+            taken = [k for k in keys if k in self._entries or k in self._aliases]
+            taken += [k for i, k in enumerate(keys) if k in keys[:i]]
+            if taken:
+                raise ValueError(
+                    f"{self.kind} {', '.join(map(repr, taken))} is registered twice")
             self._entries[name] = cls
             for alias in aliases:
                 self._aliases[alias] = name

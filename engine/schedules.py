@@ -56,14 +56,16 @@ class Schedule:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.config()})"
 
-    def start(self, base_lr: float) -> float:
-        """Reset to ``base_lr`` and return the learning rate of epoch 0."""
+    def start(self, base_lr: float, first_epoch: int = 0) -> float:
+        """Restart from ``base_lr`` at epoch ``first_epoch`` (the schedule then counts its
+        epochs from there) and return that epoch's learning rate, ``base_lr``."""
         self.base_lr = float(base_lr)
+        self.first_epoch = int(first_epoch)
         return self.lr_at(0)
 
     def after_epoch(self, epoch: int, monitored: float | None = None) -> float:
-        """The learning rate for epoch ``epoch + 1``."""
-        return self.lr_at(epoch + 1)
+        """The learning rate for epoch ``epoch + 1`` (counting from the last ``start``)."""
+        return self.lr_at(epoch + 1 - self.first_epoch)
 
     def lr_at(self, epoch: int) -> float:
         raise NotImplementedError
@@ -143,8 +145,9 @@ class ReduceOnPlateau(Schedule):
         return {"factor": self.factor, "patience": self.patience, "threshold": self.threshold,
                 "cooldown": self.cooldown, "min_lr": self.min_lr}
 
-    def start(self, base_lr):
+    def start(self, base_lr, first_epoch=0):
         self.base_lr = self.lr = float(base_lr)
+        self.first_epoch = int(first_epoch)
         self.best = math.inf
         self.bad_epochs = 0
         self.cooldown_left = 0

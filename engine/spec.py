@@ -266,7 +266,10 @@ def _make_layer(node, problems):
     try:
         return layer_registry.get({"name": node["type"], **node.get("config", {})})
     except UnknownNameError as exc:
-        problems.append(UnknownLayerError(f"layer {nid!r}: {exc}", [nid]))
+        if exc.kind == layer_registry.LAYERS.kind:
+            problems.append(UnknownLayerError(f"layer {nid!r}: {exc}", [nid]))
+        else:  # a known layer type whose config names an unknown activation/initializer
+            problems.append(InvalidConfigError(f"layer {nid!r} ({node['type']}): {exc}", [nid]))
     except (ConfigError, ValueError, TypeError) as exc:
         problems.append(InvalidConfigError(f"layer {nid!r} ({node['type']}): {exc}", [nid]))
     return None
@@ -365,7 +368,7 @@ def _infer_units(graph, n_features, n_outputs, problems):
                     f"layer {nid!r}: units 'auto' is only allowed on the output layer", [nid]))
                 return
             units = n_outputs
-        elif any(u is None for u in ins) and not isinstance(layer, layer_registry.Dense):
+        elif any(u is None for u in ins) and not layer.sized_by_config:
             units = None
         else:
             try:

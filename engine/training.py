@@ -33,6 +33,7 @@ from . import losses as loss_registry
 from . import metrics as metric_registry
 from . import optimizers as optimizer_registry
 from . import schedules as schedule_registry
+from . import spec as spec_module
 from .network import Network
 
 
@@ -263,8 +264,9 @@ class _Evaluator:
         self.fused = network.fused_with(loss)
         self.metrics = metrics
         self.classification = loss.task == "classification"
-        k = network.n_outputs
-        self.n_classes = 2 if k == 1 else k
+        # Binary cross-entropy treats every output unit as its own yes/no decision.
+        self.binary = loss.independent_outputs
+        self.n_classes = 2 if self.binary else network.n_outputs
 
     def classes(self, a):
         if a.shape[1] == 1:
@@ -289,10 +291,9 @@ class _Evaluator:
         result = {prefix + "loss": value}
         confusion = None
         if self.classification:
-            if y.ndim == 2 and y.shape[1] > 1 and self.net.output_activation == "sigmoid":
-                # independent yes/no outputs: every output is one binary decision
-                truth, pred = (y.ravel() >= 0.5).astype(np.int64), (a.ravel() >= 0.5).astype(
-                    np.int64)
+            if self.binary:
+                truth = (y.ravel() >= 0.5).astype(np.int64)
+                pred = (a.ravel() >= 0.5).astype(np.int64)
             else:
                 truth, pred = self.true_classes(y), self.classes(a)
             acc = metric_registry.ConfusionAccumulator(self.n_classes)
@@ -324,6 +325,7 @@ class _Run:
         self.net = net
         self.loss = loss_registry.get(loss)
         self.opt = optimizer_registry.get(optimizer)
+        self.opt.reset()  # every fit is a new run: no moments carried over from another
         self.schedule = schedule_registry.get(schedule if schedule is not None else "constant")
         self.epochs = _whole("epochs", epochs, 1)
         self.seed = _whole("seed", seed, 0)
@@ -336,7 +338,12 @@ class _Run:
                 raise TrainingError(f"{name} must be a number > 0 (or None), got {value!r}")
         self.clip_norm, self.clip_value = clip_norm, clip_value
         if isinstance(early_stopping, dict):
-            early_stopping = EarlyStopping(**early_stopping)
+            try:
+                early_stopping = EarlyStopping(**early_stopping)
+            except TypeError:
+                raise TrainingError(
+                    f"early stopping takes patience, min_delta, monitor and restore_best; "
+                    f"got {sorted(early_stopping)}") from None
         self.early = early_stopping
 
         x = net.check_inputs(x)
@@ -376,6 +383,15 @@ class _Run:
         if self.opt.full_batch:
             batch_size = n
         self.batch_size = _whole("batch_size", batch_size, 1, n)
+        need = max(layer.min_batch for layer in net.layers.values())
+        last = n % self.batch_size
+        if self.batch_size < need or 0 < last < need:
+            layers = [nid for nid, layer in net.layers.items() if layer.min_batch == need]
+            raise TrainingError(
+                f"{', '.join(layers)} need(s) at least {need} samples in every batch: with "
+                f"{n} training samples and batch size {self.batch_size} "
+                + (f"the last batch holds {last}" if self.batch_size >= need else
+                   "every batch holds fewer") + "; choose another batch size")
         self.metrics = self._metrics(metrics)
         self.evaluator = _Evaluator(net, self.loss, self.metrics)
         if self.early is not None:
@@ -388,8 +404,6 @@ class _Run:
                     f"{', '.join(known)}")
 
     def _check_fit_problems(self, y):
-        from . import spec as spec_module
-
         targets = loss_registry.describe_targets(y)
         for fit_problem in self.loss.check_fit(self.net.output_activation, self.net.n_outputs,
                                                targets):
@@ -419,17 +433,18 @@ class _Run:
         history = History()
         epoch_out = np.empty((n, net.n_outputs), dtype=net.dtype)
         lr = self.schedule.start(opt.lr)
+        net.seed_dropout(self.seed)
+        prev = params.copy()  # the weights before the current step: the last finite ones
         monitor_best, best_epoch, best_weights, waited = None, None, None, 0
         iteration = 0
         start_all = time.perf_counter()
         for epoch in range(self.epochs):
             if control is not None and control.pending_lr is not None:
                 lr, control.pending_lr = control.pending_lr, None
-                self.schedule.start(lr)
+                self.schedule.start(lr, first_epoch=epoch)
             opt.lr = lr
             t0 = time.perf_counter()
             order = rng.permutation(n) if self.shuffle else np.arange(n)
-            snapshot = params.copy()
             norms: dict[str, float] = {}
             for b in range(iters):
                 if control is not None and control.interrupt:
@@ -440,41 +455,39 @@ class _Run:
                         return
                 lo = b * bs
                 idx = order[lo:lo + bs]
-                xb, yb = x.take(idx, axis=0), y.take(idx, axis=0)
-                a = net._forward(xb, True)
-                if fused:
-                    z = out_layer.z
-                    g = loss.grad_logits(z, a, yb)
-                    epoch_out[lo:lo + len(idx)] = z
-                else:
-                    g = loss.value_and_grad(a, yb)[1]
-                    epoch_out[lo:lo + len(idx)] = a
-                net.backward(g, fused)
-                sq = float(np.dot(grads, grads))
-                if not math.isfinite(sq) and np.isfinite(grads).all():
-                    # finite float32 gradients whose squares overflow: not a divergence
-                    sq = float(np.dot(grads.astype(np.float64), grads.astype(np.float64)))
-                if not math.isfinite(sq):
-                    yield self._diverged(history, epoch, iteration + 1, snapshot)
+                # Overflow on the way to a divergence is reported by a Diverged event, not
+                # by NumPy warnings on stderr.
+                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                    xb, yb = x.take(idx, axis=0), y.take(idx, axis=0)
+                    a = net._forward(xb, True)
+                    if fused:
+                        z = out_layer.z
+                        g = loss.grad_logits(z, a, yb)
+                        epoch_out[lo:lo + len(idx)] = z
+                    else:
+                        g = loss.grad(a, yb)
+                        epoch_out[lo:lo + len(idx)] = a
+                    net.backward(g, fused)
+                    if b == iters - 1:
+                        norms = net.grad_norms()
+                    if self.clip_norm is not None:
+                        self._clip_norm(grads)
+                    if self.clip_value is not None:
+                        t = grads.dtype.type
+                        np.clip(grads, t(-self.clip_value), t(self.clip_value), out=grads)
+                    np.copyto(prev, params)
+                    opt.step(params, grads)
+                    iteration += 1
+                    # One dot product per step finds any NaN or infinity that the forward
+                    # pass, the backward pass or the step put into the weights (the squares
+                    # of huge but finite weights can overflow too, hence the second test).
+                    broken = not math.isfinite(float(np.dot(params, params))) and not (
+                        np.isfinite(params).all())
+                if broken:
+                    yield self._diverged(history, epoch, iteration, prev)
                     return
-                if b == iters - 1:
-                    norms = net.grad_norms()
-                if self.clip_norm is not None:
-                    coef = self.clip_norm / (math.sqrt(sq) + 1e-6)
-                    if coef < 1:
-                        grads *= grads.dtype.type(coef)
-                if self.clip_value is not None:
-                    np.clip(grads, -self.clip_value, self.clip_value, out=grads)
-                opt.step(params, grads)
-                iteration += 1
                 if self.batch_events:
                     yield BatchEnd(epoch, b, iteration, len(idx), iters)
-
-            if not np.isfinite(params).all():
-                # the epoch's last step overflowed; the snapshot taken at the start of the
-                # next epoch would not be finite, so stop here
-                yield self._diverged(history, epoch, iteration, snapshot)
-                return
             train, confusion = self.evaluator.evaluate(epoch_out, y.take(order, axis=0))
             if self.net.penalty():
                 train["penalty"] = net.penalty()
@@ -484,7 +497,7 @@ class _Run:
                     self.evaluator.outputs(self.xv), self.yv, "val_")
             if not all(math.isfinite(v) for v in (*train.values(),
                                                    *(validation or {}).values())):
-                yield self._diverged(history, epoch, iteration, snapshot, quantity="loss")
+                yield self._diverged(history, epoch, iteration, prev, quantity="loss")
                 return
             seconds = time.perf_counter() - t0
             monitored = (validation or {}).get("val_loss", train["loss"])
@@ -528,17 +541,25 @@ class _Run:
         return Finished(history, reason, best_epoch, best_weights, restored,
                         time.perf_counter() - start)
 
-    def _diverged(self, history, epoch, iteration, snapshot, quantity=None):
+    def _clip_norm(self, grads):
+        """torch's ``clip_grad_norm_``: scale to a global norm of at most ``clip_norm``."""
+        sq = float(np.dot(grads, grads))
+        if not math.isfinite(sq) and np.isfinite(grads).all():
+            # the squares of large but finite float32 gradients overflow; float64 does not
+            sq = float(np.dot(grads.astype(np.float64), grads.astype(np.float64)))
+        coef = self.clip_norm / (math.sqrt(sq) + 1e-6)
+        if coef < 1:
+            grads *= grads.dtype.type(coef)
+
+    def _diverged(self, history, epoch, iteration, prev, quantity=None):
         found = self.net.first_nonfinite()
         layer = found[0] if found else None
         what = quantity or (found[1] if found else "loss")
-        kept = "the weights from before this step are kept"
-        if not np.isfinite(self.net.params).all():
-            self.net.params[...] = snapshot
-            kept = f"the weights from the start of epoch {epoch + 1} were restored"
+        self.net.params[...] = prev
         where = f" in layer {layer!r}" if layer else ""
         message = (
             f"Training diverged at epoch {epoch + 1}, iteration {iteration}: the {what}"
-            f"{where} became NaN or infinite (an exploding gradient); {kept}. Try a lower "
-            "learning rate, gradient clipping, or a different initializer.")
+            f"{where} became NaN or infinite (an exploding gradient). The weights from before "
+            "that step are kept. Try a lower learning rate, gradient clipping, or a different "
+            "initializer.")
         return Diverged(history, epoch, iteration, layer, what, message)

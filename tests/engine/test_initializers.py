@@ -257,6 +257,7 @@ TORCH_EQUIVALENT = {
 }
 
 
+@pytest.mark.torch
 @pytest.mark.parametrize(
     "name, custom",
     [(n, False) for n in NAMES] + [(n, True) for n in sorted(CUSTOM)],

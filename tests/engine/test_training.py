@@ -189,16 +189,21 @@ def test_different_seed_different_weights(dropout):
     assert not same_weights(reference, _train(spec, fit_seed=1))  # shuffling
 
 
-def test_dropout_masks_depend_on_the_seed():
-    # same initial weights, same shuffling; only the build seed of the dropout differs
+def test_dropout_masks_follow_the_fit_seed():
+    # fit seeds the dropout masks: from the same weights, the same fit seed repeats a run
+    # bit for bit whatever the build seed was, and another fit seed draws other masks
     spec = mlp(hidden=(16,), dropout=0.5)
-    a = network.build(spec, 2, 3, seed=0)
-    b = network.build(spec, 2, 3, seed=1)
-    b.set_weights(a.get_weights())
     x, y = blobs(80)
-    for net in (a, b):
-        list(T.fit(net, x, y, loss=CE, epochs=2, batch_size=16, seed=0))
-    assert not same_weights(a.get_weights(), b.get_weights())
+    start = network.build(spec, 2, 3, seed=0).get_weights()
+
+    def run(build_seed, fit_seed):
+        net = network.build(spec, 2, 3, seed=build_seed)
+        net.set_weights(start)
+        list(T.fit(net, x, y, loss=CE, epochs=2, batch_size=16, seed=fit_seed, shuffle=False))
+        return net.get_weights()
+
+    assert same_weights(run(0, 0), run(1, 0))
+    assert not same_weights(run(0, 0), run(0, 1))
 
 
 # --------------------------------------------------------------------------- dtypes
@@ -637,3 +642,85 @@ def test_bad_weights_raise_and_change_nothing(case):
         net.set_weights(bad)
     assert name in str(info.value)
     assert same_weights(net.get_weights(), before)
+
+
+# --------------------------------------------------------------------------- review findings
+
+
+def test_batch_norm_with_a_last_batch_of_one_is_refused_before_training():
+    x, y = blobs(33)
+    net = network.build(mlp(batch_norm=True), 2, 3)
+    with pytest.raises(T.TrainingError, match=r"bn1.*at least 2 samples.*33.*32.*holds 1"):
+        T.fit(net, x, y, loss=CE, batch_size=32)
+    with pytest.raises(T.TrainingError, match="at least 2 samples"):
+        T.fit(net, x, y, loss=CE, batch_size=1)
+    events = list(T.fit(net, x, y, loss=CE, batch_size=11, epochs=2))  # 3 batches of 11
+    assert isinstance(events[-1], T.Finished)
+
+
+def test_divergence_keeps_the_weights_of_the_last_finite_step():
+    x, y = regression(scale=100.0)
+    net = network.build(mlp(hidden=(8,), activation="relu", out_units=1,
+                            out_activation="linear"), 2, 1)
+    seen = [net.params.copy()]
+    events = []
+    for ev in T.fit(net, x, y, loss="mse", optimizer={"name": "sgd", "lr": 1e10},
+                    epochs=5, batch_size=8):
+        events.append(ev)
+        if isinstance(ev, T.BatchEnd):
+            seen.append(net.params.copy())
+    diverged = events[-1]
+    assert isinstance(diverged, T.Diverged)
+    assert np.isfinite(seen[-1]).all()
+    assert np.array_equal(net.params, seen[-1])  # exactly the weights after the last good step
+    assert diverged.iteration == len(seen)  # the step that broke them is the next one
+    assert diverged.layer in {"h1", "out"}
+    assert f"iteration {diverged.iteration}" in diverged.message
+
+
+def test_independent_sigmoid_outputs_give_a_two_class_confusion_matrix():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 2)).astype(np.float32)
+    y = (rng.random((60, 3)) > 0.5).astype(np.float32)  # three yes/no labels per row
+    net = network.build(mlp(out_units=3, out_activation="sigmoid"), 2, 3)
+    events = list(T.fit(net, x, y, loss="binary_crossentropy", epochs=1, batch_size=20))
+    end = of(events, T.EpochEnd)[0]
+    assert np.array(end.confusion).shape == (2, 2)
+    assert np.array(end.confusion).sum() == 60 * 3
+
+
+def test_soft_binary_targets_train():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 2)).astype(np.float32)
+    y = rng.uniform(0.1, 0.9, size=(40, 1)).astype(np.float32)  # probabilities, not labels
+    net = network.build(mlp(out_units=1, out_activation="sigmoid"), 2, 1)
+    events = list(T.fit(net, x, y, loss="binary_crossentropy", epochs=2, batch_size=10))
+    assert isinstance(events[-1], T.Finished)
+    with pytest.raises(TargetError, match=r"binary_crossentropy targets must lie in \[0, 1\], found -"):
+        T.fit(net, x, y - 0.6, loss="binary_crossentropy")
+
+
+def test_set_lr_restarts_the_schedule_from_the_new_rate():
+    x, y = blobs(40)
+    net = network.build(mlp(), 2, 3)
+    control = T.Control()
+    lrs = []
+    for ev in T.fit(net, x, y, loss=CE, optimizer={"name": "sgd", "lr": 1.0}, epochs=6,
+                    batch_size=40, schedule={"name": "step", "step_size": 2, "gamma": 0.1},
+                    control=control):
+        if isinstance(ev, T.EpochEnd):
+            lrs.append(ev.lr)
+            if ev.epoch == 2:
+                control.set_lr(0.5)
+    assert lrs == pytest.approx([1.0, 1.0, 0.1, 0.5, 0.5, 0.05])
+
+
+def test_a_passed_optimizer_instance_starts_each_fit_afresh():
+    x, y = blobs(40)
+    opt = optimizers.get("adam", lr=0.01)
+    results = []
+    for _ in range(2):
+        net = network.build(mlp(), 2, 3, seed=0)
+        list(T.fit(net, x, y, loss=CE, optimizer=opt, epochs=2, batch_size=10))
+        results.append(net.get_weights())
+    assert same_weights(*results)
