@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from .registry import Registry
+from .registry import Configurable, Registry
 
 ACTIVATIONS = Registry("activation")
 
@@ -31,7 +31,7 @@ def get(spec, **overrides) -> "Activation":
     return ACTIVATIONS.get(spec, **overrides)
 
 
-class Activation:
+class Activation(Configurable):
     """Base class.  Subclasses implement ``forward`` and ``backward``.
 
     Attributes
@@ -43,14 +43,14 @@ class Activation:
         through depth (He for the ReLU family, Glorot for saturating functions).
     elementwise : bool
         False only for ``softmax``, whose Jacobian couples the units of a row.
+    outputs_probabilities : bool
+        True when every output lies in (0, 1) and reads as a probability (sigmoid, softmax):
+        the outputs of a classifier, which a regression loss fits poorly.
     """
 
-    name = "?"
     default_initializer = "glorot_uniform"
     elementwise = True
-
-    def config(self) -> dict:
-        return {}
+    outputs_probabilities = False
 
     def forward(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """``a = f(z)``; shapes (N, F) -> (N, F)."""
@@ -67,18 +67,9 @@ class Activation:
         z = np.asarray(z, dtype=np.float64)
         return self.backward(np.ones_like(z), z, self.forward(z))
 
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.config().items())
-        return f"{type(self).__name__}({args})"
-
-    def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and self.config() == other.config()  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        return hash((self.name, tuple(sorted(self.config().items()))))
-
 
 def _buffer(like: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    """``out`` when the caller gave a buffer, else a new array shaped like ``like``."""
     return np.empty_like(like) if out is None else out
 
 
@@ -89,6 +80,8 @@ class Sigmoid(Activation):
     Saturates for large ``|z|`` where the derivative tends to 0 (at most 0.25): stacked
     sigmoid layers are the classic source of vanishing gradients.
     """
+
+    outputs_probabilities = True
 
     def forward(self, z, out=None):
         # exp(-softplus(-z)): never overflows, and keeps full relative accuracy in the tails
@@ -220,6 +213,7 @@ class Softmax(Activation):
     """
 
     elementwise = False
+    outputs_probabilities = True
 
     def forward(self, z, out=None):
         out = np.subtract(z, z.max(axis=-1, keepdims=True), out=_buffer(z, out))

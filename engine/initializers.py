@@ -12,7 +12,8 @@ import math
 
 import numpy as np
 
-from .registry import Registry
+from . import activations, checks
+from .registry import Configurable, Registry
 
 INITIALIZERS = Registry("initializer")
 
@@ -27,24 +28,28 @@ def get(spec, **overrides) -> "Initializer":
     return INITIALIZERS.get(spec, **overrides)
 
 
-class Initializer:
+class Initializer(Configurable):
     """Base class: ``__call__(shape, rng, dtype)`` returns a new array of ``shape``."""
 
-    name = "?"
+    def __call__(self, shape: tuple[int, ...], rng: np.random.Generator,
+                 dtype=np.float32) -> np.ndarray:
+        """Initial values for a parameter, drawn from ``rng``.
 
-    def config(self) -> dict:
-        return {}
+        Parameters
+        ----------
+        shape : tuple of int
+            (fan_out, fan_in) for a weight matrix (torch's layout), (n,) for a vector, whose
+            fan_in and fan_out are both n.
+        rng : numpy.random.Generator
+            The only source of randomness: the same generator state gives the same values.
+        dtype : dtype
+            The dtype of the returned array.
 
-    def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and self.config() == other.config()  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        return hash(self.name)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.config()})"
-
-    def __call__(self, shape: tuple[int, ...], rng: np.random.Generator, dtype=np.float32):
+        Returns
+        -------
+        ndarray of ``shape`` and ``dtype``
+            A new array; each initializer states its distribution.
+        """
         raise NotImplementedError
 
 
@@ -126,10 +131,8 @@ class Normal(Initializer):
     """``N(mean, std^2)``; defaults ``mean=0``, ``std=0.05``."""
 
     def __init__(self, mean: float = 0.0, std: float = 0.05):
-        if not std >= 0:
-            raise ValueError(f"normal std must be >= 0, got {std}")
         self.mean = float(mean)
-        self.std = float(std)
+        self.std = checks.number("normal std", std, 0)
 
     def config(self):
         return {"mean": self.mean, "std": self.std}
@@ -157,6 +160,4 @@ class Uniform(Initializer):
 
 def default_for(activation: str) -> str:
     """The initializer that suits ``activation`` (its ``default_initializer``)."""
-    from . import activations
-
     return activations.ACTIVATIONS.cls(activation).default_initializer

@@ -16,11 +16,9 @@ array may feed several branches.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from . import activations, initializers
+from . import activations, checks, initializers
 from .registry import Registry
 
 LAYERS = Registry("layer")
@@ -44,24 +42,11 @@ class ShapeError(ValueError):
     """Inputs whose unit counts a layer cannot take (e.g. ``add`` of 8 and 4 units)."""
 
 
-def _whole(name: str, value, low: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise LayerConfigError(f"{name} must be a whole number >= {low}, got {value!r}")
-    return int(value)
-
-
-def _number(name: str, value, low: float, high: float | None = None,
-            high_open: bool = False) -> float:
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise LayerConfigError(f"{name} must be a number, got {value!r}") from None
-    ok = math.isfinite(value) and value >= low and (
-        high is None or (value < high if high_open else value <= high))
-    if not ok:
-        upper = "" if high is None else f" and {'<' if high_open else '<='} {high}"
-        raise LayerConfigError(f"{name} must be >= {low}{upper}, got {value}")
-    return value
+def _saved(registry, entry) -> str | dict:
+    """How a layer's config names an activation or initializer: the canonical name, or the
+    config when the entry has parameters -- never an alias or an instance, which a project
+    file cannot hold."""
+    return registry.to_config(entry) if entry.config() else entry.name
 
 
 class Layer:
@@ -75,14 +60,20 @@ class Layer:
         Smallest and largest number of incoming edges (None: no limit).
     help : str
         One line for the palette.
+    activation : Activation or None
+        The activation the layer ends in (dense, activation), else None.
+    min_batch : int
+        Fewest samples a training batch may hold (2 for batch norm).
+    sized_by_config : bool
+        True when the config, not the inputs, fixes the output units (dense).
     """
 
     name = "?"
     arity: tuple[int, int | None] = (1, 1)
     help = ""
     activation: activations.Activation | None = None
-    min_batch = 1  # fewest samples a training batch may hold
-    sized_by_config = False  # True when the config, not the inputs, fixes the output units
+    min_batch = 1
+    sized_by_config = False
 
     def config(self) -> dict:
         return {}
@@ -123,11 +114,48 @@ class Layer:
 
     # -- computation --------------------------------------------------------------------
     def forward(self, inputs: list[np.ndarray], training: bool) -> np.ndarray:
+        """The layer's output for one batch; keeps what ``backward`` will need.
+
+        Parameters
+        ----------
+        inputs : list of ndarray, each (N, in_i)
+            One array per incoming edge, in edge order; the input layer receives the data
+            itself, ``[x]``.
+        training : bool
+            Training mode (dropout masks, batch statistics) or evaluation mode.
+
+        Returns
+        -------
+        ndarray, shape (N, units)
+            May be one of ``inputs`` itself (layers that pass data through unchanged).
+        """
         raise NotImplementedError
 
     def backward(self, grad: np.ndarray, need_input_grads: bool = True,
                  from_logits: bool = False) -> list[np.ndarray | None]:
-        """Write parameter gradients; return ``dL/d(input)`` for each input (or Nones)."""
+        """Backpropagate through the last ``forward``: write the parameter gradients into the
+        bound gradient views and return the gradients with respect to the inputs.
+
+        By the chain rule, for each input ``x_i``: ``dL/dx_i = (dL/da) (da/dx_i)`` and for
+        each parameter ``w``: ``dL/dw = (dL/da) (da/dw)``; each layer states its own formula.
+
+        Parameters
+        ----------
+        grad : ndarray, shape (N, units)
+            ``dL/da``, the gradient of the loss with respect to this layer's output; never
+            written to (with skip connections it may feed several branches).
+        need_input_grads : bool
+            False when nothing upstream learns: the input gradients may then be skipped
+            (returned as None).
+        from_logits : bool
+            ``grad`` is already ``dL/dz`` of the layer's pre-activation (a loss fused with
+            the output activation); only the output layer receives True.
+
+        Returns
+        -------
+        list of (ndarray (N, in_i) or None)
+            ``dL/dx_i`` for each input, in edge order.
+        """
         raise NotImplementedError
 
 
@@ -139,7 +167,8 @@ class Input(Layer):
     help = "Input layer: one unit per feature of the data"
 
     def __init__(self, units: int | None = None):
-        self.units_config = None if units is None else _whole("input units", units)
+        self.units_config = None if units is None else checks.whole(
+            "input units", units, 1, error=LayerConfigError)
 
     def config(self):
         return {"units": self.units_config}
@@ -185,24 +214,20 @@ class Dense(_Activated):
     def __init__(self, units: int | str = 8, activation="relu", initializer: str | None = None,
                  bias: bool = True, l1: float = 0.0, l2: float = 0.0):
         if units != "auto":
-            units = _whole("dense units", units)
+            units = checks.whole("dense units", units, 1, error=LayerConfigError)
         self.units_config = units
         self.activation = activations.get(activation)
         init = initializer or self.activation.default_initializer
         self.initializer = initializers.get(init)
-        # Saved like the activation: the canonical name, or its config when it has
-        # parameters -- never an alias or an instance, which a project file cannot hold.
-        self.initializer_config = None if initializer is None else (
-            initializers.INITIALIZERS.to_config(self.initializer)
-            if self.initializer.config() else self.initializer.name)
+        self.initializer_config = None if initializer is None else _saved(
+            initializers.INITIALIZERS, self.initializer)
         self.use_bias = bool(bias)
-        self.l1 = _number("l1", l1, 0.0)
-        self.l2 = _number("l2", l2, 0.0)
+        self.l1 = checks.number("l1", l1, 0, error=LayerConfigError)
+        self.l2 = checks.number("l2", l2, 0, error=LayerConfigError)
 
     def config(self):
         return {"units": self.units_config,
-                "activation": activations.ACTIVATIONS.to_config(self.activation)
-                if self.activation.config() else self.activation.name,
+                "activation": _saved(activations.ACTIVATIONS, self.activation),
                 "initializer": self.initializer_config, "bias": self.use_bias,
                 "l1": self.l1, "l2": self.l2}
 
@@ -271,8 +296,7 @@ class Activation(_Activated):
         self.activation = activations.get(activation)
 
     def config(self):
-        return {"activation": activations.ACTIVATIONS.to_config(self.activation)
-                if self.activation.config() else self.activation.name}
+        return {"activation": _saved(activations.ACTIVATIONS, self.activation)}
 
     def forward(self, inputs, training):
         return self._activate(inputs[0])
@@ -290,7 +314,8 @@ class Dropout(Layer):
     help = "Dropout: randomly silences units while training, against overfitting"
 
     def __init__(self, rate: float = 0.5):
-        self.rate = _number("dropout rate", rate, 0.0, 1.0, high_open=True)
+        self.rate = checks.number("dropout rate", rate, 0, 1, high_open=True,
+                                  error=LayerConfigError)
 
     def config(self):
         return {"rate": self.rate}
@@ -326,10 +351,11 @@ class BatchNorm(Layer):
     min_batch = 2  # the variance of one sample is 0: nothing to normalize by
 
     def __init__(self, momentum: float = 0.1, eps: float = 1e-5):
-        self.momentum = _number("batch-norm momentum", momentum, 0.0, 1.0)
-        self.eps = _number("batch-norm eps", eps, 0.0)
-        if self.eps == 0:  # _number allows 0; dividing by sqrt(var + 0) may divide by zero
-            raise LayerConfigError(f"batch-norm eps must be > 0, got {eps!r}")
+        self.momentum = checks.number("batch-norm momentum", momentum, 0, 1,
+                                      error=LayerConfigError)
+        # eps = 0 would divide by zero on a unit whose batch variance is 0.
+        self.eps = checks.number("batch-norm eps", eps, 0, low_open=True,
+                                 error=LayerConfigError)
 
     def config(self):
         return {"momentum": self.momentum, "eps": self.eps}

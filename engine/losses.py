@@ -20,7 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .registry import Registry
+from . import checks
+from .activations import ACTIVATIONS, _buffer
+from .registry import Configurable, Registry
 
 LOSSES = Registry("loss")
 
@@ -46,12 +48,13 @@ class TargetError(ValueError):
 
 @dataclass(frozen=True)
 class TargetInfo:
-    """What a label array looks like: its encoding, its column count and its class count."""
+    """What a label array looks like: its encoding (``kind``), its column count, its class
+    count, and its smallest and largest value (``low``, ``high``)."""
 
     kind: str
     columns: int
     n_classes: int | None
-    low: float = 0.0  # smallest and largest target value
+    low: float = 0.0
     high: float = 1.0
 
 
@@ -98,7 +101,7 @@ class Fit:
     message: str
 
 
-class Loss:
+class Loss(Configurable):
     """Base class.
 
     Attributes
@@ -109,29 +112,39 @@ class Loss:
         for binary cross-entropy).
     task : str
         "classification" or "regression": which metrics and which outputs it is made for.
+    independent_outputs : bool
+        True when every output unit is its own yes/no decision (binary cross-entropy),
+        False when the units together are one choice among classes, or regression values.
     """
 
-    name = "?"
     fused_activation: str | None = None
     task = "regression"
-    independent_outputs = False  # True: every output unit is its own yes/no decision
-
-    def config(self) -> dict:
-        return {}
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.config()})"
-
-    def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and self.config() == other.config()  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        return hash(self.name)
+    independent_outputs = False
 
     # -- targets -----------------------------------------------------------------------
     def prepare_targets(self, y: np.ndarray, n_outputs: int, dtype=np.float32) -> np.ndarray:
-        """Validate ``y`` against ``n_outputs`` output units and convert it to the array
-        this loss computes with: (N, n_outputs) of ``dtype`` unless stated otherwise."""
+        """Validate targets against the output layer and convert them to the array this loss
+        computes with.
+
+        Parameters
+        ----------
+        y : array_like, shape (N,) or (N, n_outputs)
+            Targets; a vector is read as one column.
+        n_outputs : int
+            Units K of the output layer.
+        dtype : dtype
+            The network's float dtype.
+
+        Returns
+        -------
+        ndarray, shape (N, K), of ``dtype``
+            C-contiguous (sparse categorical cross-entropy returns int64 indices (N,)).
+
+        Raises
+        ------
+        TargetError
+            Wrong shape, NaN or infinite values, or values the loss cannot take.
+        """
         y = np.asarray(y)
         if y.ndim == 1:
             y = y[:, None]
@@ -145,10 +158,25 @@ class Loss:
         return np.ascontiguousarray(y, dtype=dtype)
 
     def check_fit(self, activation: str, n_outputs: int, targets: TargetInfo | None) -> list[Fit]:
-        """Findings about this loss with an output ``activation`` of ``n_outputs`` units
-        and targets described by ``targets`` (None when no data is known yet)."""
+        """Whether this loss fits the output layer and the labels.
+
+        Parameters
+        ----------
+        activation : str
+            Registered name of the output layer's activation ("linear" when it has none).
+        n_outputs : int
+            Units of the output layer.
+        targets : TargetInfo or None
+            :func:`describe_targets` of the labels; None when no data is known yet.
+
+        Returns
+        -------
+        list of Fit
+            Errors (cannot train correctly) and warnings (trains, probably not as meant),
+            each with a message that says what to change; empty when all fits.
+        """
         found = []
-        if activation in ("softmax", "sigmoid"):
+        if ACTIVATIONS.cls(activation).outputs_probabilities:
             found.append(Fit("warning", (
                 f"{self.name} on {activation} outputs treats class probabilities as numbers; "
                 "it trains, but cross-entropy learns faster and is what classification "
@@ -161,7 +189,19 @@ class Loss:
 
     # -- value and gradient --------------------------------------------------------------
     def value(self, a: np.ndarray, y: np.ndarray) -> float:
-        """The mean loss for outputs ``a`` (N, K) and prepared targets ``y``."""
+        """The mean loss ``L`` (torch ``reduction='mean'``; each loss states its formula).
+
+        Parameters
+        ----------
+        a : ndarray, shape (N, K)
+            Outputs of the network (after the output activation).
+        y : ndarray
+            Targets as :meth:`prepare_targets` returns them.
+
+        Returns
+        -------
+        float
+        """
         return self.value_and_grad(a, y)[0]
 
     def value_and_grad(self, a: np.ndarray, y: np.ndarray, out=None) -> tuple[float, np.ndarray]:
@@ -169,7 +209,21 @@ class Loss:
         raise NotImplementedError
 
     def grad(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """``dL/da`` alone (training computes the epoch's loss once, at its end)."""
+        """``dL/da`` alone (training computes the epoch's loss once, at its end).
+
+        Parameters
+        ----------
+        a : ndarray, shape (N, K)
+            Outputs of the network.
+        y : ndarray
+            Targets as :meth:`prepare_targets` returns them.
+
+        Returns
+        -------
+        ndarray, shape (N, K)
+            The gradient of the mean loss, so it already carries the ``1 / N`` (or
+            ``1 / (N K)``) of the mean.
+        """
         return self.value_and_grad(a, y)[1]
 
     def value_and_grad_logits(self, z, a, y, out=None) -> tuple[float, np.ndarray]:
@@ -183,10 +237,6 @@ class Loss:
     def grad_logits(self, z, a, y, out=None) -> np.ndarray:
         """``dL/dz`` (N, K) of the fused form, given ``z`` and ``a = activation(z)``."""
         raise NotImplementedError
-
-
-def _buffer(like, out):
-    return np.empty_like(like) if out is None else out
 
 
 @LOSSES.register("mae", aliases=("l1", "mean_absolute_error"))
@@ -243,9 +293,7 @@ class Huber(Loss):
     """
 
     def __init__(self, delta: float = 1.0):
-        if not delta > 0:
-            raise ValueError(f"huber delta must be > 0, got {delta}")
-        self.delta = float(delta)
+        self.delta = checks.number("huber delta", delta, 0, low_open=True)
 
     def config(self):
         return {"delta": self.delta}
@@ -256,7 +304,7 @@ class Huber(Loss):
         ae = np.abs(e)
         small = ae < d
         loss = float(np.where(small, 0.5 * e * e, d * (ae - 0.5 * d)).mean(dtype=np.float64))
-        np.clip(e, -d, d, out=e)  # e inside the band, delta * sign(e) outside
+        np.clip(e, -d, d, out=e)  # is dl/de: e inside the band, delta * sign(e) outside
         e *= e.dtype.type(1.0 / e.size)
         return loss, e
 
@@ -271,17 +319,31 @@ class _ClassificationLoss(Loss):
             found.append(Fit("error", (
                 f"{self.name} needs {self.fused_activation} outputs (probabilities); the output "
                 f"layer uses {activation}. Set the output activation to {self.fused_activation}")))
-        if n_outputs < 2 and self.fused_activation == "softmax":
+        if n_outputs < 2 and not self.independent_outputs:
             found.append(Fit("error", (
                 f"{self.name} needs at least 2 output units (one per class), the output layer "
                 f"has {n_outputs}; for two classes use 2 softmax units or 1 sigmoid unit with "
                 "binary_crossentropy")))
         return found
 
-    @staticmethod
-    def _log_softmax(z):
-        shifted = z - z.max(axis=1, keepdims=True)
-        return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    def prepare_targets(self, y, n_outputs, dtype=np.float32):
+        """As :meth:`Loss.prepare_targets`; the targets are probabilities (one-hot rows, 0/1
+        labels or soft labels), so every value must lie in [0, 1]."""
+        y = super().prepare_targets(y, n_outputs, dtype)
+        if np.any(y < 0) or np.any(y > 1):
+            bad = y[(y < 0) | (y > 1)][0]
+            raise TargetError(f"{self.name} targets must lie in [0, 1], found {bad}")
+        return y
+
+
+def _logsumexp(z: np.ndarray) -> np.ndarray:
+    """``log sum_k exp(z_k)`` of each row of ``z`` (N, K), shape (N, 1).
+
+    Computed as ``m + log sum_k exp(z_k - m)`` with ``m`` the row's maximum, so that no
+    ``exp`` overflows and the largest term is exactly 1.
+    """
+    zmax = z.max(axis=1, keepdims=True)
+    return np.log(np.exp(z - zmax).sum(axis=1, keepdims=True)) + zmax
 
 
 @LOSSES.register("categorical_crossentropy", aliases=("cce", "crossentropy"))
@@ -308,12 +370,6 @@ class CategoricalCrossEntropy(_ClassificationLoss):
                 f"{n_outputs} units; they must be equal")))
         return found
 
-    def prepare_targets(self, y, n_outputs, dtype=np.float32):
-        y = super().prepare_targets(y, n_outputs, dtype)
-        if np.any(y < 0) or np.any(y > 1):
-            raise TargetError("categorical_crossentropy targets must be one-hot rows (0..1)")
-        return y
-
     def value_and_grad(self, a, y, out=None):
         n = a.shape[0]
         logp = np.maximum(np.log(np.maximum(a, np.finfo(a.dtype).tiny)), _LOG_CLAMP)
@@ -323,7 +379,8 @@ class CategoricalCrossEntropy(_ClassificationLoss):
         return loss, g
 
     def value_logits(self, z, y):
-        return -float(np.einsum("ij,ij->", y, self._log_softmax(z), dtype=np.float64)) / len(z)
+        log_p = z - _logsumexp(z)
+        return -float(np.einsum("ij,ij->", y, log_p, dtype=np.float64)) / len(z)
 
     def grad_logits(self, z, a, y, out=None):
         g = np.multiply(a, y.sum(axis=1, keepdims=True), out=_buffer(a, out))
@@ -387,8 +444,7 @@ class SparseCategoricalCrossEntropy(_ClassificationLoss):
         return loss, g
 
     def value_logits(self, z, y):
-        zmax = z.max(axis=1)
-        lse = np.log(np.exp(z - zmax[:, None]).sum(axis=1)) + zmax
+        lse = _logsumexp(z)[:, 0]
         return float((lse - z[np.arange(len(z)), y]).mean(dtype=np.float64))
 
     def grad_logits(self, z, a, y, out=None):
@@ -430,13 +486,6 @@ class BinaryCrossEntropy(_ClassificationLoss):
                 f"the labels have {targets.columns} column(s) but the output layer has "
                 f"{n_outputs} unit(s); binary_crossentropy needs one sigmoid unit per label")))
         return found
-
-    def prepare_targets(self, y, n_outputs, dtype=np.float32):
-        y = super().prepare_targets(y, n_outputs, dtype)
-        if np.any(y < 0) or np.any(y > 1):
-            bad = y[(y < 0) | (y > 1)][0]
-            raise TargetError(f"binary_crossentropy targets must lie in [0, 1], found {bad}")
-        return y
 
     def value_and_grad(self, a, y, out=None):
         t = a.dtype.type

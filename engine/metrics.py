@@ -20,13 +20,13 @@ Examples
 
 from __future__ import annotations
 
-import operator
 from typing import Any, Callable, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from engine.registry import Registry
+from engine import checks
+from engine.registry import Configurable, Registry
 
 METRICS = Registry("metric")
 
@@ -76,16 +76,8 @@ def to_config(metric: "Metric") -> dict:
 # --------------------------------------------------------------------------- input checks
 
 
-def _positive_int(value: Any, what: str) -> int:
-    if isinstance(value, bool):
-        raise ValueError(f"{what} must be a positive integer, got {value!r}")
-    try:
-        number = operator.index(value)
-    except TypeError:
-        raise ValueError(f"{what} must be a positive integer, got {value!r}") from None
-    if number < 1:
-        raise ValueError(f"{what} must be a positive integer, got {number}")
-    return number
+# Words of the accumulators' size errors, older than engine.checks and held by tests.
+_POSITIVE = ("a positive integer", "a positive integer")
 
 
 def _as_labels(y: ArrayLike, what: str) -> np.ndarray:
@@ -123,6 +115,14 @@ def _check_same_length(y_true: np.ndarray, y_pred: np.ndarray) -> None:
         )
     if len(y_true) == 0:
         raise ValueError("y_true and y_pred are empty; metrics need at least one sample")
+
+
+def _label_pair(y_true: ArrayLike, y_pred: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """True and predicted class indices as 1-D integer arrays of one length N > 0."""
+    true = _as_labels(y_true, "y_true")
+    pred = _as_labels(y_pred, "y_pred")
+    _check_same_length(true, pred)
+    return true, pred
 
 
 def _check_label_range(labels: np.ndarray, n_classes: int, what: str) -> None:
@@ -199,7 +199,7 @@ class ConfusionAccumulator:
     """
 
     def __init__(self, n_classes: int):
-        self.n_classes = _positive_int(n_classes, "n_classes")
+        self.n_classes = checks.whole("n_classes", n_classes, 1, wording=_POSITIVE)
         self._matrix = np.zeros((self.n_classes, self.n_classes), dtype=np.int64)
         self.count = 0
 
@@ -216,9 +216,7 @@ class ConfusionAccumulator:
         ValueError
             If the lengths differ, the batch is empty or a label lies outside ``[0, K)``.
         """
-        true = _as_labels(y_true, "y_true")
-        pred = _as_labels(y_pred, "y_pred")
-        _check_same_length(true, pred)
+        true, pred = _label_pair(y_true, y_pred)
         k = self.n_classes
         _check_label_range(true, k, "y_true")
         _check_label_range(pred, k, "y_pred")
@@ -277,7 +275,7 @@ class RegressionAccumulator:
     """
 
     def __init__(self, n_outputs: int):
-        self.n_outputs = _positive_int(n_outputs, "n_outputs")
+        self.n_outputs = checks.whole("n_outputs", n_outputs, 1, wording=_POSITIVE)
         self.reset()
 
     def update(self, y_true: ArrayLike, y_pred: ArrayLike) -> None:
@@ -362,7 +360,7 @@ class RegressionAccumulator:
 # --------------------------------------------------------------------------- metric classes
 
 
-class Metric:
+class Metric(Configurable):
     """Base of all registered metrics.
 
     Attributes
@@ -385,10 +383,6 @@ class Metric:
     label: str
     higher_is_better: bool
 
-    def config(self) -> dict:
-        """Parameters as a JSON-able dict (without ``"name"``)."""
-        return {}
-
     def compute(self, acc: Any) -> float:
         """The metric over everything ``acc`` has accumulated."""
         if not isinstance(acc, self.accumulator):
@@ -404,16 +398,6 @@ class Metric:
 
     def _score(self, acc: Any) -> float:
         raise NotImplementedError
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.config() == self.config()  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        return hash((type(self), tuple(sorted(self.config().items()))))
-
-    def __repr__(self) -> str:
-        params = ", ".join(f"{k}={v!r}" for k, v in self.config().items())
-        return f"{type(self).__name__}({params})"
 
 
 class ClassificationMetric(Metric):
@@ -662,9 +646,7 @@ def confusion_matrix(
     ValueError
         If the lengths differ, the arrays are empty or a label lies outside ``[0, K)``.
     """
-    true = _as_labels(y_true, "y_true")
-    pred = _as_labels(y_pred, "y_pred")
-    _check_same_length(true, pred)
+    true, pred = _label_pair(y_true, y_pred)
     if n_classes is None:
         for what, labels in (("y_true", true), ("y_pred", pred)):
             if labels.min() < 0:

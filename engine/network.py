@@ -178,10 +178,27 @@ class Network:
 
     # -- computation ----------------------------------------------------------------------
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        """Outputs ``a`` (N, n_outputs) for inputs ``x`` (N, n_features).
+        """The network's outputs: every layer's ``forward`` in topological order.
 
-        ``training=True`` applies dropout and batch statistics (and updates batch-norm
-        running statistics); evaluation mode is the default.
+        Parameters
+        ----------
+        x : array_like, shape (N, n_features)
+            Inputs (a vector (N,) when there is one feature); checked and converted to the
+            network's dtype.
+        training : bool
+            True applies dropout and batch statistics (and updates batch-norm running
+            statistics); evaluation mode is the default.
+
+        Returns
+        -------
+        ndarray, shape (N, n_outputs)
+            ``a``, the output layer's activations.  The network keeps it (and every layer's
+            intermediate values) for :meth:`backward`: copy it before the next call.
+
+        Raises
+        ------
+        InputError
+            Wrong shape, not numbers, or NaN / infinite values.
         """
         return self._forward(self.check_inputs(x), training)
 
@@ -194,9 +211,23 @@ class Network:
         return outs[-1]
 
     def backward(self, grad: np.ndarray, from_logits: bool = False) -> np.ndarray:
-        """Backpropagate ``grad`` = dL/d(output) (N, n_outputs) after a ``forward``; fills
-        and returns ``grads`` (P,).  ``from_logits``: ``grad`` is already dL/dz of the output
-        layer's pre-activation (a fused loss)."""
+        """Backpropagate through the last :meth:`forward` and fill ``grads``.
+
+        Layers are visited in reverse topological order; a layer whose output feeds several
+        others receives the sum of their gradients, ``dL/da = sum_j dL/dx_j``.
+
+        Parameters
+        ----------
+        grad : ndarray, shape (N, n_outputs)
+            ``dL/da`` of the output layer, or ``dL/dz`` of its pre-activation when
+            ``from_logits`` (a loss fused with the output activation).
+        from_logits : bool
+
+        Returns
+        -------
+        ndarray, shape (P,)
+            ``grads`` itself: ``dL/dp`` of every parameter, in the documented order.
+        """
         n = len(self._layers)
         pending: list = [None] * n
         pending[-1] = grad
@@ -235,9 +266,10 @@ class Network:
         Returns
         -------
         loss : float
-            Mean loss (torch ``reduction='mean'``) plus the L1/L2 penalties of the layers.
+            ``L = loss(a, y) + sum_layers (l1 sum|W| + l2 sum W^2)``: the mean loss (torch
+            ``reduction='mean'``) plus the L1/L2 penalties of the layers.
         grads : dict of str to ndarray
-            ``{"h1.weight": dL/dW, ...}`` in the documented order (copies).
+            ``{"h1.weight": dL/dW (units, in), ...}`` in the documented order (copies).
         """
         loss = loss_registry.get(loss)
         x = self.check_inputs(x)
@@ -259,7 +291,19 @@ class Network:
         return sum(self.layers[nid].penalty() for nid in self.order)
 
     def predict(self, x, batch_size: int = 4096) -> np.ndarray:
-        """Evaluation-mode outputs (N, n_outputs), computed ``batch_size`` rows at a time."""
+        """Evaluation-mode outputs, computed ``batch_size`` rows at a time.
+
+        Parameters
+        ----------
+        x : array_like, shape (N, n_features)
+        batch_size : int
+            Rows per forward pass (bounds the memory of the intermediate values).
+
+        Returns
+        -------
+        ndarray, shape (N, n_outputs)
+            A new array (unlike :meth:`forward`'s result).
+        """
         x = self.check_inputs(x)
         if len(x) <= batch_size:
             return self._forward(x, False).copy()
@@ -298,10 +342,20 @@ class Network:
         return weights
 
     def set_weights(self, weights: dict[str, np.ndarray]) -> None:
-        """Set parameters and buffers from ``{name: array}`` (all names, exact shapes).
+        """Set every parameter and buffer (the inverse of :meth:`get_weights`).
 
-        Raises ``WeightsError`` (and changes nothing) when a name is missing or unknown, a
-        shape differs, or a value is not finite.
+        Parameters
+        ----------
+        weights : dict of str to array_like
+            ``{"h1.weight": array (units, in), "h1.bias": array (units,), ...,
+            "bn.running_mean": ...}``: every name of the network, each with its exact
+            shape; values are copied and cast to the network's dtype.
+
+        Raises
+        ------
+        WeightsError
+            A name is missing or unknown, a shape differs, or a value is not a finite
+            number; the network is then left unchanged.
         """
         expected = {p.name: p.shape for p in self.param_info}
         expected.update({k: v.shape for k, v in self.buffers.items()})

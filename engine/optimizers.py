@@ -21,7 +21,8 @@ import math
 
 import numpy as np
 
-from .registry import Registry
+from . import checks
+from .registry import Configurable, Registry
 
 OPTIMIZERS = Registry("optimizer")
 
@@ -36,18 +37,7 @@ def get(spec, **overrides) -> "Optimizer":
     return OPTIMIZERS.get(spec, **overrides)
 
 
-def _check(name: str, value: float, low: float, high: float | None = None,
-           high_open: bool = False) -> float:
-    value = float(value)
-    ok = math.isfinite(value) and value >= low and (
-        high is None or (value < high if high_open else value <= high))
-    if not ok:
-        upper = "" if high is None else (f" and < {high}" if high_open else f" and <= {high}")
-        raise ValueError(f"{name} must be a number >= {low}{upper}, got {value}")
-    return value
-
-
-class Optimizer:
+class Optimizer(Configurable):
     """Base class.
 
     Attributes
@@ -60,7 +50,6 @@ class Optimizer:
         Where it sits in the glossary's lineage (shown in the GUI).
     """
 
-    name = "?"
     full_batch = False
     family = ""
 
@@ -74,17 +63,14 @@ class Optimizer:
     FLUSH_EVERY = 128
 
     def __init__(self, lr: float, weight_decay: float = 0.0):
-        self.lr = _check("learning rate", lr, 0.0)
-        self.weight_decay = _check("weight_decay", weight_decay, 0.0)
+        self.lr = checks.number("learning rate", lr, 0)
+        self.weight_decay = checks.number("weight_decay", weight_decay, 0)
         self.step_count = 0
         self._size: int | None = None
         self._state: dict[str, np.ndarray] = {}
 
     def config(self) -> dict:
         return {"lr": self.lr, "weight_decay": self.weight_decay}
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.config()})"
 
     def reset(self) -> None:
         """Forget all state (moments, step count)."""
@@ -93,8 +79,27 @@ class Optimizer:
         self._state = {}
 
     def step(self, params: np.ndarray, grads: np.ndarray) -> None:
-        """Update ``params`` (1-D) in place from ``grads`` (same shape); ``grads`` may be
-        overwritten with intermediate values."""
+        """Take one optimization step: ``p_t = p_{t-1} - update_t(g_t, state_{t-1})``.
+
+        Every optimizer follows this contract; its class docstring gives its
+        ``update_t`` (torch's single-tensor algorithm).  ``step_count`` becomes ``t``; the
+        state (moments, accumulators) is created, with the parameters' dtype, on the first
+        step and updated in place on every step.
+
+        Parameters
+        ----------
+        params : ndarray, shape (P,)
+            All parameters as one flat vector (``Network.params``), updated in place.
+        grads : ndarray, shape (P,), same dtype
+            ``dL/dp`` (``Network.grads``); may be overwritten with intermediate values
+            (weight decay is added into it).
+
+        Raises
+        ------
+        ValueError
+            If ``P`` differs from the size the optimizer's state was made for (call
+            :meth:`reset` first).
+        """
         if self._size != params.size:
             if self._size is not None:
                 raise ValueError(
@@ -159,8 +164,8 @@ class SGD(Optimizer):
     def __init__(self, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
                  nesterov: bool = False, weight_decay: float = 0.0):
         super().__init__(lr, weight_decay)
-        self.momentum = _check("momentum", momentum, 0.0)
-        self.dampening = _check("dampening", dampening, 0.0, 1.0)
+        self.momentum = checks.number("momentum", momentum, 0)
+        self.dampening = checks.number("dampening", dampening, 0, 1)
         self.nesterov = bool(nesterov)
         if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
             raise ValueError("Nesterov momentum needs momentum > 0 and dampening = 0")
@@ -233,10 +238,10 @@ class Adagrad(Optimizer):
     def __init__(self, lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
                  initial_accumulator_value: float = 0.0, eps: float = 1e-10):
         super().__init__(lr, weight_decay)
-        self.lr_decay = _check("lr_decay", lr_decay, 0.0)
-        self.initial_accumulator_value = _check(
-            "initial_accumulator_value", initial_accumulator_value, 0.0)
-        self.eps = _check("eps", eps, 0.0)
+        self.lr_decay = checks.number("lr_decay", lr_decay, 0)
+        self.initial_accumulator_value = checks.number(
+            "initial_accumulator_value", initial_accumulator_value, 0)
+        self.eps = checks.number("eps", eps, 0)
 
     def config(self):
         return {"lr": self.lr, "lr_decay": self.lr_decay, "weight_decay": self.weight_decay,
@@ -277,9 +282,9 @@ class RMSProp(Optimizer):
     def __init__(self, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False):
         super().__init__(lr, weight_decay)
-        self.alpha = _check("alpha", alpha, 0.0, 1.0)
-        self.eps = _check("eps", eps, 0.0)
-        self.momentum = _check("momentum", momentum, 0.0)
+        self.alpha = checks.number("alpha", alpha, 0, 1)
+        self.eps = checks.number("eps", eps, 0)
+        self.momentum = checks.number("momentum", momentum, 0)
         self.centered = bool(centered)
 
     def config(self):
@@ -334,8 +339,8 @@ class AdaDelta(Optimizer):
     def __init__(self, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
                  weight_decay: float = 0.0):
         super().__init__(lr, weight_decay)
-        self.rho = _check("rho", rho, 0.0, 1.0)
-        self.eps = _check("eps", eps, 0.0)
+        self.rho = checks.number("rho", rho, 0, 1)
+        self.eps = checks.number("eps", eps, 0)
 
     def config(self):
         return {"lr": self.lr, "rho": self.rho, "eps": self.eps,
@@ -357,7 +362,7 @@ class AdaDelta(Optimizer):
         np.add(acc, t(self.eps), out=tmp)
         np.sqrt(tmp, out=tmp)
         tmp /= std
-        tmp *= g  # tmp is now the update delta
+        tmp *= g
         acc *= t(rho)
         np.multiply(tmp, tmp, out=std)
         std *= t(1 - rho)
@@ -368,12 +373,13 @@ class AdaDelta(Optimizer):
 
 class _AdamBase(Optimizer):
     family = "Adagrad -> RMSProp / AdaDelta -> Adam -> Nadam"
+    decoupled_weight_decay = False
 
     def __init__(self, lr, beta1, beta2, eps, weight_decay):
         super().__init__(lr, weight_decay)
-        self.beta1 = _check("beta1", beta1, 0.0, 1.0, high_open=True)
-        self.beta2 = _check("beta2", beta2, 0.0, 1.0, high_open=True)
-        self.eps = _check("eps", eps, 0.0)
+        self.beta1 = checks.number("beta1", beta1, 0, 1, high_open=True)
+        self.beta2 = checks.number("beta2", beta2, 0, 1, high_open=True)
+        self.eps = checks.number("eps", eps, 0)
 
     def config(self):
         return {"lr": self.lr, "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps,
@@ -382,9 +388,18 @@ class _AdamBase(Optimizer):
     def _state_names(self):
         return ["exp_avg", "exp_avg_sq"]
 
-    def _moments(self, g, tmp, s):
-        """``m <- m + (1 - b1)(g - m)`` (torch's lerp) and ``v <- b2 v + (1 - b2) g^2``."""
+    def _decay_and_moments(self, p, g, tmp, s):
+        """Weight decay, decoupled ``p <- p (1 - lr wd)`` or coupled ``g <- g + wd p``, then
+        the moments ``m <- m + (1 - b1)(g - m)`` (torch's lerp), ``v <- b2 v + (1 - b2) g^2``.
+
+        One method for both (not two) because it runs once per slice of every step.
+        """
         t = g.dtype.type
+        if self.decoupled_weight_decay:
+            if self.weight_decay:
+                p *= t(1 - self.lr * self.weight_decay)
+        else:
+            self._coupled_decay(p, g)
         m, v = s["exp_avg"], s["exp_avg_sq"]
         np.subtract(g, m, out=tmp)
         tmp *= t(1 - self.beta1)
@@ -403,8 +418,6 @@ class Adam(_AdamBase):
     ``p <- p - lr / (1 - b1^t) * m_t / (sqrt(v_t) / sqrt(1 - b2^t) + eps)``.
     """
 
-    decoupled = False
-
     def __init__(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999,
                  eps: float = 1e-8, weight_decay: float = 0.0):
         super().__init__(lr, beta1, beta2, eps, weight_decay)
@@ -419,12 +432,7 @@ class Adam(_AdamBase):
 
     def _update(self, p, g, tmp, s):
         t = p.dtype.type
-        if self.decoupled:
-            if self.weight_decay:
-                p *= t(1 - self.lr * self.weight_decay)
-        else:
-            self._coupled_decay(p, g)
-        self._moments(g, tmp, s)
+        self._decay_and_moments(p, g, tmp, s)
         np.sqrt(s["exp_avg_sq"], out=tmp)
         tmp += t(self._eps_scaled)
         np.divide(s["exp_avg"], tmp, out=tmp)
@@ -437,7 +445,7 @@ class AdamW(Adam):
     """Adam with decoupled weight decay (torch ``AdamW``, ``weight_decay=1e-2``):
     ``p <- p (1 - lr wd)`` before the Adam step."""
 
-    decoupled = True
+    decoupled_weight_decay = True
 
     def __init__(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999,
                  eps: float = 1e-8, weight_decay: float = 1e-2):
@@ -457,7 +465,7 @@ class NAdam(_AdamBase):
                  eps: float = 1e-8, weight_decay: float = 0.0, momentum_decay: float = 4e-3,
                  decoupled_weight_decay: bool = False):
         super().__init__(lr, beta1, beta2, eps, weight_decay)
-        self.momentum_decay = _check("momentum_decay", momentum_decay, 0.0)
+        self.momentum_decay = checks.number("momentum_decay", momentum_decay, 0)
         self.decoupled_weight_decay = bool(decoupled_weight_decay)
 
     def config(self):
@@ -477,12 +485,7 @@ class NAdam(_AdamBase):
 
     def _update(self, p, g, tmp, s):
         t = p.dtype.type
-        if self.decoupled_weight_decay:
-            if self.weight_decay:
-                p *= t(1 - self.lr * self.weight_decay)
-        else:
-            self._coupled_decay(p, g)
-        self._moments(g, tmp, s)
+        self._decay_and_moments(p, g, tmp, s)
         denom = np.divide(s["exp_avg_sq"], t(self._bias_correction2))
         np.sqrt(denom, out=denom)
         denom += t(self.eps)

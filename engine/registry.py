@@ -27,6 +27,44 @@ class ConfigError(ValueError):
     """A config that names a valid entry but carries a parameter it does not take."""
 
 
+class Configurable:
+    """Base of the registered classes whose parameters are all there is to them.
+
+    Two entries of the same class with the same config are equal and hash alike, whatever
+    instance they are; ``repr`` shows the config (``LeakyReLU(negative_slope=0.01)``).
+
+    Attributes
+    ----------
+    name : str
+        Registry name (set by :meth:`Registry.register`).
+    """
+
+    name = "?"
+
+    def config(self) -> dict:
+        """The parameters that rebuild this entry, JSON-able, without ``"name"``."""
+        return {}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.config().items())
+        return f"{type(self).__name__}({args})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and self.config() == other.config()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((self.name, _hashable(self.config())))
+
+
+def _hashable(value: Any) -> Any:
+    """``value`` with its dicts and lists turned into (sorted) tuples, so it can be hashed."""
+    if isinstance(value, dict):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_hashable(v) for v in value)
+    return value
+
+
 class Registry:
     """Named classes of one kind, created from a name or a config dict.
 
@@ -49,7 +87,25 @@ class Registry:
         self._aliases: dict[str, str] = {}
 
     def register(self, name: str, aliases: Iterable[str] = ()) -> Callable[[type], type]:
-        """Class decorator that registers ``cls`` under ``name`` (and ``aliases``)."""
+        """Class decorator that registers a class under ``name`` (and ``aliases``).
+
+        Parameters
+        ----------
+        name : str
+            The canonical name: lower case, what configs and project files carry.
+        aliases : iterable of str
+            Other spellings that look-ups accept (``"logistic"`` for ``"sigmoid"``).
+
+        Returns
+        -------
+        callable
+            The decorator; it sets ``cls.name = name`` and returns ``cls`` unchanged.
+
+        Raises
+        ------
+        ValueError
+            (when decorating) A key that is not lower case, or one already taken.
+        """
 
         keys = [name, *aliases]
 
@@ -79,7 +135,8 @@ class Registry:
         return list(self._entries)
 
     def canonical(self, name: str) -> str:
-        """The registered name that ``name`` (a name or an alias, any case) stands for."""
+        """The registered name that ``name`` (a name or an alias, any case) stands for;
+        raises :class:`UnknownNameError` for any other."""
         if not isinstance(name, str):
             raise UnknownNameError(self.kind, name, self.names())
         key = name.strip().lower()
@@ -90,6 +147,7 @@ class Registry:
         raise UnknownNameError(self.kind, name, self.names())
 
     def __contains__(self, name: object) -> bool:
+        """Whether ``name`` is a registered name or alias (any case)."""
         try:
             self.canonical(name)  # type: ignore[arg-type]
         except UnknownNameError:
@@ -97,7 +155,8 @@ class Registry:
         return True
 
     def cls(self, name: str) -> type:
-        """The class registered under ``name``."""
+        """The class registered under ``name`` (or an alias); raises
+        :class:`UnknownNameError` for any other."""
         return self._entries[self.canonical(name)]
 
     def get(self, spec: Any, **overrides: Any) -> Any:
@@ -110,6 +169,20 @@ class Registry:
             registered class (returned unchanged when no overrides are given).
         **overrides
             Parameters that replace those in ``spec``.
+
+        Returns
+        -------
+        object
+            A new instance of the registered class (or ``spec`` itself, see above).
+
+        Raises
+        ------
+        UnknownNameError
+            The name is not registered, or ``spec`` is of no registered class.
+        ConfigError
+            A config without ``"name"``, or a parameter the class does not take.
+        ValueError
+            A parameter value the class refuses (its own error class, a ``ValueError``).
         """
         if isinstance(spec, str):
             name, params = spec, {}
@@ -143,6 +216,7 @@ class Registry:
         }
 
     def _check_params(self, cls: type, params: dict) -> None:
+        """Refuse, by name, parameters the class's constructor does not take."""
         allowed = self.parameters(cls.name)
         unknown = [k for k in params if k not in allowed]
         if unknown:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 
-from .registry import Registry
+from . import checks
+from .registry import Configurable, Registry
 
 SCHEDULES = Registry("schedule")
 
@@ -25,49 +26,59 @@ def get(spec, **overrides) -> "Schedule":
     return SCHEDULES.get(spec, **overrides)
 
 
-def _positive(name, value, allow_zero=False):
-    value = float(value)
-    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-        bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"{name} must be a number {bound}, got {value}")
-    return value
-
-
-def _whole(name, value, low):
-    """``value`` as an int >= ``low``; NaN, infinities and fractions are refused by name
-    (``int()`` would raise its own ValueError/OverflowError that does not name it)."""
-    try:
-        ok = math.isfinite(float(value)) and int(value) == value and value >= low
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise ValueError(f"{name} must be a whole number >= {low}, got {value}")
-    return int(value)
-
-
-class Schedule:
+class Schedule(Configurable):
     """Base class: closed-form schedules implement ``lr_at(epoch)``."""
 
-    name = "?"
-
-    def config(self) -> dict:
-        return {}
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.config()})"
-
     def start(self, base_lr: float, first_epoch: int = 0) -> float:
-        """Restart from ``base_lr`` at epoch ``first_epoch`` (the schedule then counts its
-        epochs from there) and return that epoch's learning rate, ``base_lr``."""
+        """Restart the schedule; it then counts its epochs from ``first_epoch``.
+
+        Parameters
+        ----------
+        base_lr : float
+            ``lr_0``, the rate of the first epoch (the optimizer's ``lr``, or one a person
+            set while training).
+        first_epoch : int
+            The epoch of the run (0-based) that is the schedule's epoch 0.
+
+        Returns
+        -------
+        float
+            The learning rate of epoch ``first_epoch``: ``lr_at(0)``, which is ``base_lr``.
+        """
         self.base_lr = float(base_lr)
         self.first_epoch = int(first_epoch)
         return self.lr_at(0)
 
     def after_epoch(self, epoch: int, monitored: float | None = None) -> float:
-        """The learning rate for epoch ``epoch + 1`` (counting from the last ``start``)."""
+        """Called once after each epoch; the rate of the next one.
+
+        Parameters
+        ----------
+        epoch : int
+            The epoch of the run just finished (0-based, counted like ``first_epoch``).
+        monitored : float, optional
+            The loss ``reduce_on_plateau`` watches; the closed-form schedules ignore it.
+
+        Returns
+        -------
+        float
+            The learning rate of epoch ``epoch + 1``: ``lr_at(epoch + 1 - first_epoch)``.
+        """
         return self.lr_at(epoch + 1 - self.first_epoch)
 
     def lr_at(self, epoch: int) -> float:
+        """The learning rate ``lr_e`` of the schedule's epoch ``e`` (each schedule gives its
+        formula), after :meth:`start`.
+
+        Parameters
+        ----------
+        epoch : int
+            ``e``, counted from the last ``start`` (0 is its first epoch).
+
+        Returns
+        -------
+        float
+        """
         raise NotImplementedError
 
 
@@ -84,8 +95,8 @@ class Step(Schedule):
     """``lr_e = lr_0 * gamma^floor(e / step_size)`` (torch ``StepLR``, ``gamma=0.1``)."""
 
     def __init__(self, step_size: int = 10, gamma: float = 0.1):
-        self.step_size = _whole("step_size", step_size, 1)
-        self.gamma = _positive("gamma", gamma)
+        self.step_size = checks.whole("step_size", step_size, 1)
+        self.gamma = checks.number("gamma", gamma, 0, low_open=True)
 
     def config(self):
         return {"step_size": self.step_size, "gamma": self.gamma}
@@ -99,7 +110,7 @@ class Exponential(Schedule):
     """``lr_e = lr_0 * gamma^e`` (torch ``ExponentialLR``)."""
 
     def __init__(self, gamma: float = 0.95):
-        self.gamma = _positive("gamma", gamma)
+        self.gamma = checks.number("gamma", gamma, 0, low_open=True)
 
     def config(self):
         return {"gamma": self.gamma}
@@ -114,8 +125,8 @@ class Cosine(Schedule):
     (torch ``CosineAnnealingLR``, closed form)."""
 
     def __init__(self, t_max: int = 50, eta_min: float = 0.0):
-        self.t_max = _whole("t_max", t_max, 1)
-        self.eta_min = _positive("eta_min", eta_min, allow_zero=True)
+        self.t_max = checks.whole("t_max", t_max, 1)
+        self.eta_min = checks.number("eta_min", eta_min, 0)
 
     def config(self):
         return {"t_max": self.t_max, "eta_min": self.eta_min}
@@ -133,13 +144,11 @@ class ReduceOnPlateau(Schedule):
 
     def __init__(self, factor: float = 0.1, patience: int = 10, threshold: float = 1e-4,
                  cooldown: int = 0, min_lr: float = 0.0):
-        if not 0 < factor < 1:
-            raise ValueError(f"factor must lie between 0 and 1 (exclusive), got {factor}")
-        self.factor = float(factor)
-        self.patience = _whole("patience", patience, 0)
-        self.threshold = _positive("threshold", threshold, allow_zero=True)
-        self.cooldown = _whole("cooldown", cooldown, 0)
-        self.min_lr = _positive("min_lr", min_lr, allow_zero=True)
+        self.factor = checks.number("factor", factor, 0, 1, low_open=True, high_open=True)
+        self.patience = checks.whole("patience", patience, 0)
+        self.threshold = checks.number("threshold", threshold, 0)
+        self.cooldown = checks.whole("cooldown", cooldown, 0)
+        self.min_lr = checks.number("min_lr", min_lr, 0)
 
     def config(self):
         return {"factor": self.factor, "patience": self.patience, "threshold": self.threshold,

@@ -22,6 +22,7 @@ error.
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 
 from . import layers as layer_registry
@@ -279,8 +280,6 @@ def _topological_order(ids, inputs, outgoing, problems):
     """Kahn's algorithm; ties keep the spec's node order, so the order is stable."""
     indegree = {n: len(inputs[n]) for n in ids}
     position = {n: i for i, n in enumerate(ids)}
-    import heapq
-
     ready = [(position[n], n) for n in ids if indegree[n] == 0]
     heapq.heapify(ready)
     order = []

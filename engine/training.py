@@ -29,6 +29,7 @@ from typing import Iterator
 
 import numpy as np
 
+from . import checks
 from . import losses as loss_registry
 from . import metrics as metric_registry
 from . import optimizers as optimizer_registry
@@ -142,7 +143,23 @@ class History:
 # -- control --------------------------------------------------------------------------------
 class Control:
     """Stop, pause and resume a running ``fit`` from another thread; honoured between
-    batches.  ``set_lr`` changes the learning rate from the next epoch on."""
+    batches.  ``set_lr`` changes the learning rate from the next epoch on.
+
+    ``stop``, ``pause``, ``resume`` and ``set_lr`` may be called from any thread at any time;
+    ``fit`` reads the flags between batches, so a call takes effect before the next batch
+    (``set_lr``: the next epoch).
+
+    Attributes
+    ----------
+    stopped : bool
+        :meth:`stop` was called (final).
+    paused : bool
+        :meth:`pause` was called and :meth:`resume` not yet.
+    interrupt : bool
+        ``stopped or paused``: the one flag the loop reads per batch.
+    pending_lr : float or None
+        A learning rate set by :meth:`set_lr` that the next epoch has not taken yet.
+    """
 
     def __init__(self):
         self.interrupt = False  # read once per batch: one attribute instead of three
@@ -153,24 +170,38 @@ class Control:
         self._running.set()
 
     def stop(self) -> None:
+        """End training before the next batch; ``fit`` then yields :class:`Stopped`.  Also
+        ends a pause."""
         self.stopped = self.interrupt = True
         self._running.set()
 
     def pause(self) -> None:
+        """Hold training before the next batch until :meth:`resume` or :meth:`stop`."""
         self.paused = self.interrupt = True
         self._running.clear()
 
     def resume(self) -> None:
+        """Continue a paused run (does nothing to a stopped one)."""
         self.paused = False
         self.interrupt = self.stopped
         self._running.set()
 
     def set_lr(self, lr: float) -> None:
-        if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr >= 0):
-            raise TrainingError(f"learning rate must be a number >= 0, got {lr!r}")
-        self.pending_lr = float(lr)
+        """Use learning rate ``lr`` from the next epoch on; the schedule restarts from it.
+
+        Parameters
+        ----------
+        lr : float >= 0
+
+        Raises
+        ------
+        TrainingError
+            If ``lr`` is not a finite number >= 0.
+        """
+        self.pending_lr = checks.number("learning rate", lr, 0, error=TrainingError)
 
     def wait_while_paused(self) -> None:
+        """Block the calling thread (the training loop) while paused."""
         self._running.wait()
 
 
@@ -186,10 +217,8 @@ class EarlyStopping:
     restore_best: bool = True
 
     def __post_init__(self):
-        if int(self.patience) != self.patience or self.patience < 0:
-            raise TrainingError(f"patience must be a whole number >= 0, got {self.patience}")
-        if not (math.isfinite(self.min_delta) and self.min_delta >= 0):
-            raise TrainingError(f"min_delta must be >= 0, got {self.min_delta}")
+        self.patience = checks.whole("patience", self.patience, 0, error=TrainingError)
+        self.min_delta = checks.number("min_delta", self.min_delta, 0, error=TrainingError)
 
 
 # -- fit ------------------------------------------------------------------------------------
@@ -247,15 +276,6 @@ def fit(network: Network, x, y, *, loss, optimizer="adam", epochs: int = 10,
     return run.events()
 
 
-def _whole(name, value, low, high=None):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TrainingError(f"{name} must be a whole number, got {value!r}")
-    if value < low or (high is not None and value > high):
-        allowed = f">= {low}" if high is None else f"between {low} and {high}"
-        raise TrainingError(f"{name} must be {allowed}, got {value}")
-    return int(value)
-
-
 class _Evaluator:
     """Loss and metrics of a set of outputs, and class predictions for the confusion matrix."""
 
@@ -264,7 +284,6 @@ class _Evaluator:
         self.fused = network.fused_with(loss)
         self.metrics = metrics
         self.classification = loss.task == "classification"
-        # Binary cross-entropy treats every output unit as its own yes/no decision.
         self.binary = loss.independent_outputs
         self.n_classes = 2 if self.binary else network.n_outputs
 
@@ -327,16 +346,15 @@ class _Run:
         self.opt = optimizer_registry.get(optimizer)
         self.opt.reset()  # every fit is a new run: no moments carried over from another
         self.schedule = schedule_registry.get(schedule if schedule is not None else "constant")
-        self.epochs = _whole("epochs", epochs, 1)
-        self.seed = _whole("seed", seed, 0)
+        self.epochs = checks.whole("epochs", epochs, 1, error=TrainingError)
+        self.seed = checks.whole("seed", seed, 0, error=TrainingError)
         self.shuffle = bool(shuffle)
         self.control = control
         self.batch_events = bool(batch_events)
-        for name, value in (("clip_norm", clip_norm), ("clip_value", clip_value)):
-            if value is not None and not (isinstance(value, (int, float)) and value > 0
-                                          and math.isfinite(value)):
-                raise TrainingError(f"{name} must be a number > 0 (or None), got {value!r}")
-        self.clip_norm, self.clip_value = clip_norm, clip_value
+        self.clip_norm, self.clip_value = (
+            None if value is None
+            else checks.number(name, value, 0, low_open=True, error=TrainingError)
+            for name, value in (("clip_norm", clip_norm), ("clip_value", clip_value)))
         if isinstance(early_stopping, dict):
             try:
                 early_stopping = EarlyStopping(**early_stopping)
@@ -364,9 +382,8 @@ class _Run:
                     f"validation x has {len(xv)} samples and y {len(yv)}; they must match and "
                     "not be empty")
         elif validation_split:
-            if not (isinstance(validation_split, (int, float)) and 0 <= validation_split < 1):
-                raise TrainingError(
-                    f"validation_split must lie in [0, 1), got {validation_split!r}")
+            checks.number("validation_split", validation_split, 0, 1, high_open=True,
+                          error=TrainingError)
             n_val = int(round(len(x) * validation_split))
             if n_val == 0 or n_val == len(x):
                 raise TrainingError(
@@ -382,7 +399,7 @@ class _Run:
         n = len(x)
         if self.opt.full_batch:
             batch_size = n
-        self.batch_size = _whole("batch_size", batch_size, 1, n)
+        self.batch_size = checks.whole("batch_size", batch_size, 1, n, error=TrainingError)
         need = max(layer.min_batch for layer in net.layers.values())
         last = n % self.batch_size
         if self.batch_size < need or 0 < last < need:

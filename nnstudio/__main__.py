@@ -1,18 +1,36 @@
-"""``python -m nnstudio`` / ``nnstudio``.
+"""``nnstudio`` / ``python -m nnstudio``: the desktop window.
 
-Until the desktop window exists, this runs the engine demo: it trains a network on a built-in
-dataset and prints its progress.
+``nnstudio FILE.nnproj`` opens a project; with no file a ready example opens, so that a
+first-time user sees something that trains at once.  ``nnstudio --demo`` trains a network on
+a built-in dataset in the terminal instead (the engine alone, no window).
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    from engine import demo
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--demo"]:
+        from engine import demo
 
-    return demo.main(sys.argv[1:] if argv is None else argv)
+        return demo.main(argv[1:])
+    parser = argparse.ArgumentParser(prog="nnstudio", description=__doc__.splitlines()[0])
+    parser.add_argument("project", nargs="?", help="a .nnproj file to open")
+    parser.add_argument("--demo", action="store_true",
+                        help="train a network in the terminal, without the window")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    args = parser.parse_args(argv)
+    if args.version:
+        from nnstudio import __version__
+
+        print(f"NN Studio {__version__}")
+        return 0
+    from nnstudio import app
+
+    return app.run([args.project] if args.project else [])
 
 
 if __name__ == "__main__":

@@ -23,20 +23,20 @@ any contiguous slice holds every class.
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any
 
 import numpy as np
 
+from engine import checks
 from engine.data.dataset import Dataset
-from engine.registry import Registry
+from engine.registry import Configurable, Registry
 
 DATASETS = Registry("dataset")
 
 FEATURES = ["x1", "x2"]
 
 
-class SyntheticDataset:
+class SyntheticDataset(Configurable):
     """Base of the generators: parameter checks, config, and the shared ``load`` pipeline.
 
     Parameters
@@ -55,16 +55,15 @@ class SyntheticDataset:
     ``load`` shuffles and casts.
     """
 
-    name: str  # set by DATASETS.register
     task = "classification"
     description = ""
     class_names: list[str] | None = None
     target_names = ["label"]
 
     def __init__(self, n_samples: int = 500, noise: float = 0.0, seed: int = 0):
-        self.n_samples = _integer(self, "n_samples", n_samples, minimum=1)
-        self.noise = _non_negative(self, "noise", noise)
-        self.seed = _integer(self, "seed", seed, minimum=0)
+        self.n_samples = checks.whole(_param(self, "n_samples"), n_samples, 1, wording=_INTEGER)
+        self.noise = checks.number(_param(self, "noise"), noise, 0)
+        self.seed = checks.whole(_param(self, "seed"), seed, 0, wording=_INTEGER)
         self._check_enough_samples()
 
     def config(self) -> dict[str, Any]:
@@ -94,10 +93,6 @@ class SyntheticDataset:
             target_names=list(self.target_names),
             description=self.description,
         )
-
-    def __repr__(self) -> str:
-        params = ", ".join(f"{k}={v!r}" for k, v in self.config().items())
-        return f"{type(self).__name__}({params})"
 
     def _check_enough_samples(self) -> None:
         # A class with no sample would break class balance and make a confusion-matrix row
@@ -242,7 +237,7 @@ class Spirals(SyntheticDataset):
 
     def __init__(self, n_samples: int = 500, noise: float = 0.2, seed: int = 0, n_classes: int = 3):
         # n_classes is needed by the base class's sample-count check, so it is set first.
-        self.n_classes = _integer(self, "n_classes", n_classes, minimum=2)
+        self.n_classes = checks.whole(_param(self, "n_classes"), n_classes, 2, wording=_INTEGER)
         super().__init__(n_samples=n_samples, noise=noise, seed=seed)
 
     @property
@@ -362,22 +357,10 @@ def _polar(r: np.ndarray, angle: np.ndarray) -> np.ndarray:
     return np.stack([r * np.sin(angle), r * np.cos(angle)], axis=1)
 
 
-def _where(obj: object) -> str:
-    return f"dataset {getattr(obj, 'name', type(obj).__name__)!r}"
+# Words of the datasets' parameter errors, older than engine.checks and held by tests.
+_INTEGER = ("an integer", "at least {low}")
 
 
-def _integer(obj: object, field: str, value: object, minimum: int) -> int:
-    # bool is an int subclass, but True as a sample count is surely a mistake.
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{_where(obj)}: {field} must be an integer, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{_where(obj)}: {field} must be at least {minimum}, got {value}")
-    return int(value)
-
-
-def _non_negative(obj: object, field: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{_where(obj)}: {field} must be a number, got {value!r}")
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"{_where(obj)}: {field} must be a finite number >= 0, got {value}")
-    return float(value)
+def _param(obj: object, field: str) -> str:
+    """How a message names a parameter: ``dataset 'circle': n_samples``."""
+    return f"dataset {obj.name!r}: {field}"

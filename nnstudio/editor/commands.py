@@ -1,0 +1,197 @@
+"""Undo commands: the only way edits reach the document.
+
+Each command calls the document's API in ``redo`` and restores exactly what it changed in
+``undo``.  A drag (a move of any number of nodes) or a slider scrub is pushed once, on
+release, as one command; consecutive changes of the same setting from a spin box merge into
+one undo step.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+
+from PySide6.QtGui import QUndoCommand
+
+from nnstudio.document.model import DataSource, Node, Project, Run
+
+_MERGE_IDS = itertools.count(1000)
+SET_TRAINING_ID = next(_MERGE_IDS)
+
+
+def _tr(text: str) -> str:
+    from PySide6.QtCore import QCoreApplication
+
+    return QCoreApplication.translate("commands", text)
+
+
+class AddNode(QUndoCommand):
+    """Add a layer (optionally connected from ``connect_from``)."""
+
+    def __init__(self, project: Project, node: Node, connect_from: str | None = None,
+                 parent_command=None):
+        super().__init__(_tr("Add {0}").format(node.type), parent_command)
+        self.project, self.node, self.connect_from = project, copy.deepcopy(node), connect_from
+
+    def redo(self):
+        self.project.add_node(self.node)
+        if self.connect_from is not None:
+            self.project.connect(self.connect_from, self.node.id)
+
+    def undo(self):
+        self.project.remove_node(self.node.id)
+
+
+class RemoveNodes(QUndoCommand):
+    """Remove layers and their connections."""
+
+    def __init__(self, project: Project, node_ids: list[str], parent_command=None):
+        super().__init__(_tr("Delete {0} layer(s)").format(len(node_ids)), parent_command)
+        self.project, self.node_ids = project, list(node_ids)
+        self.removed: list = []
+
+    def redo(self):
+        self.removed = [self.project.remove_node(nid) for nid in self.node_ids]
+
+    def undo(self):
+        for node, index, edges in reversed(self.removed):
+            self.project.restore_node(node, index, edges)
+
+
+class MoveNodes(QUndoCommand):
+    """Move several layers at once: one undo step per drag."""
+
+    def __init__(self, project: Project, old: dict, new: dict, parent_command=None):
+        super().__init__(_tr("Move {0} layer(s)").format(len(new)), parent_command)
+        self.project, self.old, self.new = project, dict(old), dict(new)
+
+    def redo(self):
+        self.project.move_nodes(self.new)
+
+    def undo(self):
+        self.project.move_nodes(self.old)
+
+
+class SetNodeConfig(QUndoCommand):
+    """Replace one layer's config."""
+
+    def __init__(self, project: Project, node_id: str, config: dict, text: str | None = None,
+                 parent_command=None):
+        super().__init__(text or _tr("Change {0}").format(node_id), parent_command)
+        self.project, self.node_id = project, node_id
+        self.config = copy.deepcopy(config)
+        self.old = copy.deepcopy(project.nodes[node_id].config)
+
+    def redo(self):
+        self.project.set_node_config(self.node_id, self.config)
+
+    def undo(self):
+        self.project.set_node_config(self.node_id, self.old)
+
+
+class Connect(QUndoCommand):
+    def __init__(self, project: Project, source: str, target: str, parent_command=None):
+        super().__init__(_tr("Connect {0} to {1}").format(source, target), parent_command)
+        self.project, self.edge = project, (source, target)
+
+    def redo(self):
+        self.project.connect(*self.edge)
+
+    def undo(self):
+        self.project.disconnect(*self.edge)
+
+
+class Disconnect(QUndoCommand):
+    def __init__(self, project: Project, source: str, target: str, parent_command=None):
+        super().__init__(_tr("Disconnect {0} from {1}").format(source, target), parent_command)
+        self.project, self.edge = project, (source, target)
+        self.index = None
+
+    def redo(self):
+        self.index = self.project.disconnect(*self.edge)
+
+    def undo(self):
+        self.project.connect(*self.edge, index=self.index)
+
+
+class SetTraining(QUndoCommand):
+    """Change training settings; repeated changes of the same settings merge (a spin box
+    stepped ten times is one undo step)."""
+
+    def __init__(self, project: Project, **changes):
+        names = ", ".join(changes)
+        super().__init__(_tr("Set {0}").format(names))
+        self.project = project
+        self.new = copy.deepcopy(changes)
+        self.old = {k: copy.deepcopy(getattr(project.training, k)) for k in changes}
+
+    def id(self):
+        return SET_TRAINING_ID
+
+    def mergeWith(self, other):
+        if not isinstance(other, SetTraining) or set(other.new) != set(self.new):
+            return False
+        self.new = other.new
+        return True
+
+    def redo(self):
+        self.project.set_training(**self.new)
+
+    def undo(self):
+        self.project.set_training(**self.old)
+
+
+class SetData(QUndoCommand):
+    """Replace the data source (and the files embedded with it)."""
+
+    def __init__(self, project: Project, data: DataSource, embedded: dict | None = None,
+                 text: str | None = None, parent_command=None):
+        super().__init__(text or _tr("Change data"), parent_command)
+        self.project = project
+        self.new = (copy.deepcopy(data), dict(embedded or {}))
+        self.old = (copy.deepcopy(project.data), dict(project.embedded))
+
+    def redo(self):
+        self.project.set_data(*self.new)
+
+    def undo(self):
+        self.project.set_data(*self.old)
+
+
+class AddRun(QUndoCommand):
+    def __init__(self, project: Project, run: Run, parent_command=None):
+        super().__init__(_tr("Add run {0}").format(run.name), parent_command)
+        self.project, self.run = project, run
+
+    def redo(self):
+        self.project.add_run(self.run)
+
+    def undo(self):
+        self.project.remove_run(self.run.id)
+
+
+class RemoveRun(QUndoCommand):
+    def __init__(self, project: Project, run_id: str, parent_command=None):
+        super().__init__(_tr("Delete run"), parent_command)
+        self.project, self.run_id = project, run_id
+        self.removed = None
+
+    def redo(self):
+        self.removed = self.project.remove_run(self.run_id)
+
+    def undo(self):
+        run, index = self.removed
+        self.project.add_run(run, index)
+
+
+class RenameRun(QUndoCommand):
+    def __init__(self, project: Project, run_id: str, name: str, parent_command=None):
+        super().__init__(_tr("Rename run"), parent_command)
+        self.project, self.run_id, self.name = project, run_id, name
+        self.old = project.run(run_id).name
+
+    def redo(self):
+        self.project.rename_run(self.run_id, self.name)
+
+    def undo(self):
+        self.project.rename_run(self.run_id, self.old)

@@ -1,0 +1,677 @@
+"""The main window: menus, toolbar, docks around the canvas, status bar.
+
+The window asks the person (file names, save / discard / cancel, recovery) through small
+``ask_*`` methods so that tests can answer them, and shows every error in a message box; the
+document lives in the session and only changes through undo commands.
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow,
+                               QMessageBox)
+
+from engine import spec as spec_check
+from engine.data import synthetic
+from nnstudio import __version__, autosave, help_texts
+from nnstudio.canvas import edit_ops
+from nnstudio.canvas.scene import NetworkScene
+from nnstudio.canvas.view import CanvasView
+from nnstudio.document import examples
+from nnstudio.document.errors import ProjectFileError
+from nnstudio.editor.commands import AddRun, MoveNodes, RemoveNodes
+from nnstudio.icons import app_icon, icon
+from nnstudio.panels.data_panel import DataPanel
+from nnstudio.panels.inspector import Inspector
+from nnstudio.panels.palette import Palette
+from nnstudio.panels.training_panel import TrainingPanel
+from nnstudio.session import Session
+from nnstudio.training import snapshot
+from nnstudio.training.controller import TrainingController
+from nnstudio.views.loss_plot import LossPlot
+from nnstudio.widgets import named
+
+FILE_FILTER = "NN Studio projects (*.nnproj)"
+MAX_RECENT = 10
+SAVE, DISCARD, CANCEL = "save", "discard", "cancel"
+
+
+class MainWindow(QMainWindow):
+    AUTOSAVE_MS = 3 * 60 * 1000
+
+    def __init__(self, settings: QSettings | None = None, parent=None):
+        super().__init__(parent)
+        self.settings = settings or QSettings()
+        self.session = Session(self)
+        self.autosaver = autosave.Autosaver()
+        self.controller = TrainingController(self)
+        self.setObjectName("mainWindow")
+        self.setWindowIcon(app_icon())
+        self.setDockNestingEnabled(True)
+
+        self.scene = NetworkScene(self.session.project, self)
+        self.view = named(CanvasView(self.scene), "canvas", self.tr("Network canvas"))
+        self.setCentralWidget(self.view)
+        self._build_docks()
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._build_status_bar()
+        self._default_state = self.saveState()
+        self.resize(1280, 800)
+        self._restore_layout()
+        self._connect()
+
+        self._autosave_timer = QTimer(self)
+        self._autosave_timer.setObjectName("autosaveTimer")
+        self._autosave_timer.timeout.connect(self.autosave_now)
+        self._autosave_timer.start(self.AUTOSAVE_MS)
+        self._data_cache: tuple | None = None
+        self.validate()
+        self._update_title()
+        self._update_training_actions()
+
+    # -- construction -----------------------------------------------------------------------
+    def _dock(self, object_name: str, title: str, widget, area, icon_name: str) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        named(dock, object_name, title)
+        dock.setWidget(widget)
+        dock.toggleViewAction().setIcon(icon(icon_name))
+        dock.toggleViewAction().setObjectName(f"view_{object_name}")
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_docks(self) -> None:
+        self.palette_widget = Palette(icon)
+        self.inspector = Inspector(self.session)
+        self.data_panel = DataPanel(self.session)
+        self.training_panel = TrainingPanel(self.session)
+        self.loss_plot = LossPlot()
+        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+        self.palette_dock = self._dock("paletteDock", self.tr("Layers"), self.palette_widget,
+                                       left, "panel-layers")
+        self.inspector_dock = self._dock("inspectorDock", self.tr("Inspector"), self.inspector,
+                                         right, "panel-inspector")
+        self.data_dock = self._dock("dataDock", self.tr("Data"), self.data_panel, right,
+                                    "panel-data")
+        self.training_dock = self._dock("trainingDock", self.tr("Training"),
+                                        self.training_panel, right, "panel-training")
+        self.tabifyDockWidget(self.data_dock, self.training_dock)
+        self.data_dock.raise_()
+        self.plots_dock = self._dock("plotsDock", self.tr("Plots"), self.loss_plot,
+                                     Qt.DockWidgetArea.BottomDockWidgetArea, "panel-plots")
+
+    def _action(self, name: str, text: str, slot=None, shortcut=None, icon_name=None,
+                tip: str | None = None) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(f"action_{name}")
+        if icon_name:
+            action.setIcon(icon(icon_name))
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+        if slot is not None:
+            action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        K = QKeySequence.StandardKey
+        a = self._action
+        self.actions_by_name = {}
+        specs = [
+            ("new", self.tr("&New"), self.new_document, K.New, "new"),
+            ("open", self.tr("&Open…"), self.open_document, K.Open, "open"),
+            ("save", self.tr("&Save"), self.save_document, K.Save, "save"),
+            ("save_as", self.tr("Save &As…"), self.save_document_as, K.SaveAs, "save-as"),
+            ("revert", self.tr("&Revert"), self.revert_document, None, "revert"),
+            ("quit", self.tr("&Quit"), self.close, K.Quit, "quit"),
+            ("cut", self.tr("Cu&t"), self.cut, K.Cut, "cut"),
+            ("copy", self.tr("&Copy"), self.copy, K.Copy, "copy"),
+            ("paste", self.tr("&Paste"), self.paste, K.Paste, "paste"),
+            ("delete", self.tr("&Delete"), self.delete_selection, K.Delete, "delete"),
+            ("select_all", self.tr("Select &All"), self.select_all, K.SelectAll, "select-all"),
+            ("zoom_in", self.tr("Zoom &In"), self.view.zoom_in, K.ZoomIn, "zoom-in"),
+            ("zoom_out", self.tr("Zoom &Out"), self.view.zoom_out, K.ZoomOut, "zoom-out"),
+            ("zoom_fit", self.tr("&Fit to Window"), self.view.fit, "Ctrl+0", "zoom-fit"),
+            ("arrange", self.tr("A&rrange Layers"), self.arrange, "Ctrl+L", "arrange"),
+            ("reset_layout", self.tr("Reset &Layout"), self.reset_layout, None, "reset-layout"),
+            ("train", self.tr("&Start Training"), self.start_training, "F5", "train"),
+            ("pause", self.tr("&Pause"), self.toggle_pause, "F6", "pause"),
+            ("stop", self.tr("S&top"), self.stop_training, "Shift+F5", "stop"),
+            ("step", self.tr("Step One &Batch"), self.step_training, "F10", "step"),
+            ("reset_weights", self.tr("&Reset Weights"), self.reset_weights, None,
+             "reset-weights"),
+            ("glossary", self.tr("&Glossary"), self.show_glossary, K.HelpContents, "glossary"),
+            ("shortcuts", self.tr("&Keyboard Shortcuts"), self.show_shortcuts, None,
+             "shortcuts"),
+            ("about", self.tr("&About NN Studio"), self.show_about, None, "about"),
+            ("export_plot_png", self.tr("Loss Plot as &Image…"), self.export_plot_png, None,
+             "export"),
+            ("export_history_csv", self.tr("Training History as &CSV…"),
+             self.export_history_csv, None, "export"),
+        ]
+        for name, text, slot, shortcut, icon_name in specs:
+            self.actions_by_name[name] = a(name, text, slot, shortcut, icon_name)
+        self.undo_action = self.session.undo_stack.createUndoAction(self, self.tr("&Undo"))
+        self.undo_action.setShortcut(QKeySequence(K.Undo))
+        self.undo_action.setIcon(icon("undo"))
+        self.undo_action.setObjectName("action_undo")
+        self.redo_action = self.session.undo_stack.createRedoAction(self, self.tr("&Redo"))
+        self.redo_action.setShortcut(QKeySequence(K.Redo))
+        self.redo_action.setIcon(icon("redo"))
+        self.redo_action.setObjectName("action_redo")
+        self.actions_by_name["undo"] = self.undo_action
+        self.actions_by_name["redo"] = self.redo_action
+        self.actions_by_name["pause"].setCheckable(True)
+
+    def _build_menus(self) -> None:
+        act = self.actions_by_name
+        bar = self.menuBar()
+        bar.setObjectName("menuBar")
+        file_menu = bar.addMenu(self.tr("&File"))
+        file_menu.setObjectName("menu_file")
+        file_menu.addActions([act["new"], act["open"]])
+        self.recent_menu = file_menu.addMenu(icon("open-recent"), self.tr("Open &Recent"))
+        self.recent_menu.setObjectName("menu_recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self.example_menu = file_menu.addMenu(icon("example"), self.tr("Open E&xample"))
+        self.example_menu.setObjectName("menu_examples")
+        for name, factory in examples.EXAMPLES.items():
+            action = self.example_menu.addAction(name.replace("-", " ").capitalize())
+            action.setObjectName(f"action_example_{name}")
+            action.setToolTip((factory.__doc__ or "").strip())
+            action.triggered.connect(lambda _c=False, n=name: self.open_example(n))
+        file_menu.addSeparator()
+        file_menu.addActions([act["save"], act["save_as"], act["revert"]])
+        export_menu = file_menu.addMenu(icon("export"), self.tr("&Export"))
+        export_menu.setObjectName("menu_export")
+        export_menu.addActions([act["export_plot_png"], act["export_history_csv"]])
+        file_menu.addSeparator()
+        file_menu.addAction(act["quit"])
+
+        edit = bar.addMenu(self.tr("&Edit"))
+        edit.setObjectName("menu_edit")
+        edit.addActions([act["undo"], act["redo"]])
+        edit.addSeparator()
+        edit.addActions([act["cut"], act["copy"], act["paste"], act["delete"]])
+        edit.addSeparator()
+        edit.addAction(act["select_all"])
+
+        view = bar.addMenu(self.tr("&View"))
+        view.setObjectName("menu_view")
+        for dock in (self.palette_dock, self.inspector_dock, self.data_dock,
+                     self.training_dock, self.plots_dock):
+            view.addAction(dock.toggleViewAction())
+        view.addSeparator()
+        view.addActions([act["zoom_in"], act["zoom_out"], act["zoom_fit"], act["arrange"]])
+        view.addSeparator()
+        view.addAction(act["reset_layout"])
+
+        train = bar.addMenu(self.tr("&Train"))
+        train.setObjectName("menu_train")
+        train.addActions([act["train"], act["pause"], act["stop"], act["step"]])
+        train.addSeparator()
+        train.addAction(act["reset_weights"])
+
+        help_menu = bar.addMenu(self.tr("&Help"))
+        help_menu.setObjectName("menu_help")
+        help_menu.addActions([act["glossary"], act["shortcuts"]])
+        help_menu.addSeparator()
+        help_menu.addAction(act["about"])
+
+    def _build_toolbar(self) -> None:
+        bar = self.addToolBar(self.tr("Main"))
+        named(bar, "mainToolBar", self.tr("Main toolbar"))
+        act = self.actions_by_name
+        for name in ("new", "open", "save", None, "undo", "redo", None, "zoom_fit", "arrange",
+                     None, "train", "pause", "stop", "step"):
+            if name is None:
+                bar.addSeparator()
+            else:
+                bar.addAction(act[name])
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        status.setObjectName("statusBar")
+        self.doc_label = named(QLabel(), "statusDocument", self.tr("Document state"))
+        self.selection_label = named(QLabel(), "statusSelection", self.tr("Selection"))
+        self.training_label = named(QLabel(), "statusTraining", self.tr("Training state"))
+        self.problem_label = named(QLabel(), "statusProblem", self.tr("Network problems"))
+        self.problem_label.setStyleSheet("color: #d13438")
+        status.addWidget(self.doc_label)
+        status.addWidget(self.selection_label)
+        status.addWidget(self.problem_label, 1)
+        status.addPermanentWidget(self.training_label)
+
+    def _connect(self) -> None:
+        self.session.stateChanged.connect(self._update_title)
+        self.session.documentReplaced.connect(self._document_replaced)
+        self.session.undo_stack.indexChanged.connect(lambda _i: self.validate())
+        self.scene.nodesMoved.connect(
+            lambda old, new: self.session.push(MoveNodes(self.session.project, old, new)))
+        self.scene.selectionChanged.connect(self._selection_changed)
+        self.palette_widget.layerActivated.connect(self.append_layer)
+        self.controller.stateChanged.connect(lambda _s: self._update_training_actions())
+        self.controller.epochsEnded.connect(self.loss_plot.add_epochs)
+        self.controller.batchEnded.connect(self._batch_progress)
+        self.controller.finished.connect(self._training_finished)
+        self.controller.failed.connect(
+            lambda message: self.show_error(self.tr("Training failed"), message))
+
+    # -- layout and settings ------------------------------------------------------------------
+    def _restore_layout(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        state = self.settings.value("window/state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+
+    def _save_layout(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.sync()
+
+    def reset_layout(self) -> None:
+        for dock in (self.palette_dock, self.inspector_dock, self.data_dock,
+                     self.training_dock, self.plots_dock):
+            dock.setFloating(False)
+            dock.show()
+        self.restoreState(self._default_state)
+
+    def recent_files(self) -> list[str]:
+        value = self.settings.value("recentFiles", [])
+        if isinstance(value, str):
+            value = [value]
+        return [p for p in (value or []) if isinstance(p, str)]
+
+    def _remember(self, path: str) -> None:
+        recent = [p for p in self.recent_files() if p != path]
+        self.settings.setValue("recentFiles", [path] + recent[:MAX_RECENT - 1])
+        self.settings.sync()
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        recent = self.recent_files()
+        if not recent:
+            empty = self.recent_menu.addAction(self.tr("(no recent files)"))
+            empty.setEnabled(False)
+            return
+        for i, path in enumerate(recent):
+            action = self.recent_menu.addAction(f"&{i + 1} {os.path.basename(path)}")
+            action.setObjectName(f"action_recent_{i}")
+            action.setToolTip(path)
+            action.triggered.connect(lambda _c=False, p=path: self.open_path(p))
+
+    # -- asking the person (tests replace these) ----------------------------------------------
+    def ask_save_changes(self) -> str:
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Unsaved changes"),
+                          self.tr("{0} has unsaved changes. Save them?").format(
+                              self.session.display_name()),
+                          QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                          | QMessageBox.StandardButton.Cancel, self)
+        box.setObjectName("unsavedChangesDialog")
+        answer = box.exec()
+        return {QMessageBox.StandardButton.Save: SAVE,
+                QMessageBox.StandardButton.Discard: DISCARD}.get(
+            QMessageBox.StandardButton(answer), CANCEL)
+
+    def ask_open_path(self) -> str | None:
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Open project"), "", FILE_FILTER)
+        return path or None
+
+    def ask_save_path(self, title: str | None = None, file_filter: str = FILE_FILTER,
+                      suggested: str = "") -> str | None:
+        path, _ = QFileDialog.getSaveFileName(self, title or self.tr("Save project"),
+                                              suggested, file_filter)
+        if path and file_filter == FILE_FILTER and not path.endswith(".nnproj"):
+            path += ".nnproj"
+        return path or None
+
+    def ask_recover(self, item: autosave.Recoverable) -> bool:
+        name = os.path.basename(item.original_path) if item.original_path else self.tr(
+            "an untitled document")
+        answer = QMessageBox.question(
+            self, self.tr("Recover unsaved work"),
+            self.tr("NN Studio did not close properly last time. Recover the unsaved "
+                    "changes to {0}?").format(name))
+        return answer == QMessageBox.StandardButton.Yes
+
+    def show_error(self, title: str, message: str) -> None:
+        QMessageBox.critical(self, title, message)
+
+    # -- documents ----------------------------------------------------------------------------
+    def maybe_save(self) -> bool:
+        """True when it is fine to drop the current document."""
+        if not self.session.modified:
+            return True
+        answer = self.ask_save_changes()
+        if answer == SAVE:
+            return self.save_document()
+        return answer == DISCARD
+
+    def new_document(self) -> None:
+        if self.maybe_save():
+            self.session.new()
+
+    def open_example(self, name: str) -> None:
+        if self.maybe_save():
+            self.session.open_example(name)
+            self.view.fit()
+
+    def open_document(self) -> None:
+        if not self.maybe_save():
+            return
+        path = self.ask_open_path()
+        if path:
+            self.open_path(path, ask=False)
+
+    def open_path(self, path: str, ask: bool = True) -> bool:
+        if ask and not self.maybe_save():
+            return False
+        try:
+            self.session.open(path)
+        except ProjectFileError as exc:
+            self.show_error(self.tr("Cannot open project"), str(exc))
+            return False
+        self._remember(self.session.path)
+        self.view.fit()
+        return True
+
+    def save_document(self) -> bool:
+        if not self.session.path:
+            return self.save_document_as()
+        return self._save_to(self.session.path)
+
+    def save_document_as(self) -> bool:
+        path = self.ask_save_path(suggested=self.session.display_name())
+        return bool(path) and self._save_to(path)
+
+    def _save_to(self, path: str) -> bool:
+        try:
+            self.session.save(path)
+        except ProjectFileError as exc:
+            self.show_error(self.tr("Cannot save project"), str(exc))
+            return False
+        self._remember(self.session.path)
+        self.autosaver.clear()
+        return True
+
+    def revert_document(self) -> None:
+        if not self.session.path:
+            return
+        try:
+            self.session.revert()
+        except ProjectFileError as exc:
+            self.show_error(self.tr("Cannot revert"), str(exc))
+
+    def autosave_now(self) -> None:
+        if not self.session.modified:
+            return
+        try:
+            self.autosaver.save(self.session.project, self.session.path)
+        except (ProjectFileError, OSError) as exc:
+            self.statusBar().showMessage(self.tr("Autosave failed: {0}").format(exc), 10000)
+
+    def offer_recovery(self) -> bool:
+        """After a crash: offer the newest autosaved document; True when one was recovered."""
+        for item in autosave.leftovers():
+            if self.ask_recover(item):
+                try:
+                    project = item.load()
+                except ProjectFileError as exc:
+                    self.show_error(self.tr("Cannot recover"), str(exc))
+                    item.discard()
+                    continue
+                self.session.recover(project, item.original_path)
+                item.discard()
+                self.autosave_now()
+                return True
+            item.discard()
+        return False
+
+    def closeEvent(self, event) -> None:
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self.controller.shutdown(5000)
+        self._autosave_timer.stop()
+        self.autosaver.clear()
+        self._save_layout()
+        self.scene.detach()
+        event.accept()
+
+    # -- titles, status, validation -------------------------------------------------------------
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"{self.session.display_name()}[*] — NN Studio")
+        self.setWindowModified(self.session.modified)
+        self.actions_by_name["revert"].setEnabled(bool(self.session.path)
+                                                  and self.session.modified)
+        state = self.tr("Modified") if self.session.modified else (
+            self.tr("Saved") if self.session.path else self.tr("Not saved yet"))
+        self.doc_label.setText(state)
+
+    def _document_replaced(self) -> None:
+        self.scene.detach()
+        self.scene.project = self.session.project
+        self.scene._unsubscribe = self.session.project.subscribe(self.scene._on_change)
+        self.scene.rebuild()
+        self.loss_plot.clear()
+        if self.session.project.runs:
+            self.loss_plot.set_history(self.session.project.runs[-1].history)
+        self.validate()
+
+    def _selection_changed(self) -> None:
+        ids = self.scene.selected_ids()
+        self.inspector.show_node(ids[0] if len(ids) == 1 else None)
+        self.selection_label.setText(", ".join(ids) if ids else "")
+
+    def dataset(self):
+        """The project's dataset (cached per data config)."""
+        data = self.session.project.data
+        key = (data.kind, repr(sorted(data.config.items())))
+        if self._data_cache is None or self._data_cache[0] != key:
+            try:
+                ds = synthetic.load(data.config) if data.kind == "synthetic" else None
+            except ValueError:
+                ds = None
+            self._data_cache = (key, ds)
+        return self._data_cache[1]
+
+    def validate(self) -> list:
+        """Check the network against the data and the loss; mark problems on the canvas."""
+        project = self.session.project
+        ds = self.dataset()
+        loss = project.training.loss
+        n_outputs = snapshot.output_units(ds, loss["name"]) if ds is not None else None
+        try:
+            graph = spec_check.analyse(project.spec(), ds.n_features if ds else None,
+                                       n_outputs, loss, ds.y if ds is not None else None)
+        except Exception as exc:  # a malformed loss config must not break the window
+            self.problems = [spec_check.SpecError(str(exc))]
+            graph = None
+        else:
+            self.problems = graph.problems
+        marks = {}
+        for problem in self.problems:
+            for nid in problem.nodes:
+                marks.setdefault(nid, problem.message)
+        self.scene.set_units(graph.units if graph else {}, marks)
+        errors = spec_check.errors(self.problems)
+        train = self.actions_by_name["train"]
+        if errors:
+            more = len(errors) - 1
+            text = errors[0].message + (self.tr(" (and {0} more)").format(more) if more else "")
+            train.setToolTip(self.tr("Cannot train: {0}").format(text))
+            self.problem_label.setText(text)
+            self.problem_label.setToolTip("\n".join(e.message for e in errors))
+        else:
+            train.setToolTip(self.tr("Start training (F5)"))
+            self.problem_label.setText("")
+            self.problem_label.setToolTip("")
+        self._update_training_actions()
+        return self.problems
+
+    # -- canvas edits ---------------------------------------------------------------------------
+    def append_layer(self, layer_type: str) -> None:
+        ids = self.scene.selected_ids()
+        after = ids[-1] if ids else None
+        if layer_type == "input" and any(n.type == "input"
+                                         for n in self.session.project.nodes.values()):
+            self.statusBar().showMessage(self.tr("The network already has an input layer"), 5000)
+            return
+        if after is None and self.session.project.nodes:
+            sinks = [n for n in self.session.project.nodes
+                     if not any(s == n for s, _ in self.session.project.edges)]
+            after = sinks[-1] if sinks else None
+        self.session.push(edit_ops.append_command(self.session.project, layer_type, after))
+
+    def delete_selection(self) -> None:
+        ids = self.scene.selected_ids()
+        if ids:
+            self.session.push(RemoveNodes(self.session.project, ids))
+
+    def copy(self) -> None:
+        ids = self.scene.selected_ids()
+        if not ids:
+            return
+        from PySide6.QtCore import QMimeData
+
+        mime = QMimeData()
+        payload = edit_ops.copy_payload(self.session.project, ids)
+        mime.setData(edit_ops.CLIPBOARD_MIME, payload)
+        mime.setText(payload.decode())
+        QGuiApplication.clipboard().setMimeData(mime)
+
+    def cut(self) -> None:
+        self.copy()
+        self.delete_selection()
+
+    def paste(self) -> None:
+        mime = QGuiApplication.clipboard().mimeData()
+        if mime is None or not mime.hasFormat(edit_ops.CLIPBOARD_MIME):
+            return
+        command = edit_ops.paste_command(self.session.project,
+                                         bytes(mime.data(edit_ops.CLIPBOARD_MIME)))
+        if command is not None:
+            self.session.push(command)
+
+    def select_all(self) -> None:
+        for item in self.scene.node_items.values():
+            item.setSelected(True)
+
+    def arrange(self) -> None:
+        command = edit_ops.arrange_command(self.session.project)
+        if command is not None:
+            self.session.push(command)
+            self.view.fit()
+
+    # -- training -------------------------------------------------------------------------------
+    def _update_training_actions(self) -> None:
+        state = self.controller.state
+        act = self.actions_by_name
+        has_errors = bool(spec_check.errors(getattr(self, "problems", [])))
+        running = state in ("running", "paused", "stopping")
+        act["train"].setEnabled(not running and not has_errors)
+        act["step"].setEnabled((state == "paused") or (not running and not has_errors))
+        act["pause"].setEnabled(state in ("running", "paused"))
+        act["pause"].setChecked(state == "paused")
+        act["pause"].setText(self.tr("&Resume") if state == "paused" else self.tr("&Pause"))
+        act["stop"].setEnabled(running)
+        act["reset_weights"].setEnabled(not running)
+        for widget in (self.palette_widget, self.inspector, self.data_panel):
+            widget.setEnabled(not running)  # structural edits wait until training ends
+        labels = {"idle": self.tr("Ready"), "running": self.tr("Training…"),
+                  "paused": self.tr("Paused"), "stopping": self.tr("Stopping…")}
+        self.training_label.setText(labels.get(state, state))
+
+    def _job(self):
+        try:
+            return snapshot.prepare(self.session.project)
+        except (ValueError, TypeError) as exc:
+            self.show_error(self.tr("Cannot train"), str(exc))
+            return None
+
+    def start_training(self) -> None:
+        if self.controller.state != "idle":
+            return
+        job = self._job()
+        if job is not None:
+            self.loss_plot.clear()
+            self._job_running = job
+            self.controller.start(job)
+
+    def step_training(self) -> None:
+        if self.controller.state == "idle":
+            job = self._job()
+            if job is None:
+                return
+            self.loss_plot.clear()
+            self._job_running = job
+        self.controller.step(getattr(self, "_job_running", None))
+
+    def toggle_pause(self) -> None:
+        if self.controller.state == "paused":
+            self.controller.resume()
+        elif self.controller.state == "running":
+            self.controller.pause()
+
+    def stop_training(self) -> None:
+        self.controller.stop()
+
+    def reset_weights(self) -> None:
+        self.loss_plot.clear()
+        self._job_running = None
+        self.statusBar().showMessage(
+            self.tr("Weights reset: the next run starts from freshly initialized weights"), 5000)
+
+    def _batch_progress(self, epoch: int, batch: int, iteration: int, per_epoch: int) -> None:
+        epochs = self.session.project.training.epochs
+        self.training_label.setText(self.tr("Epoch {0}/{1}, iteration {2}/{3}").format(
+            epoch + 1, epochs, batch + 1, per_epoch))
+
+    def _training_finished(self, result: dict) -> None:
+        job = getattr(self, "_job_running", None)
+        status = result.get("status")
+        if status in ("diverged",) and result.get("message"):
+            self.show_error(self.tr("Training diverged"), result["message"])
+        if job is None or status == "error" or not result.get("history", {}).get("lr"):
+            self._update_training_actions()
+            return
+        run = snapshot.make_run(job, result, self.session.project.new_run_id())
+        self.session.push(AddRun(self.session.project, run))
+        self._update_training_actions()
+
+    # -- help and export --------------------------------------------------------------------------
+    def show_glossary(self) -> None:
+        help_texts.show_glossary(self)
+
+    def show_shortcuts(self) -> None:
+        help_texts.show_shortcuts(self, self.actions_by_name.values())
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, self.tr("About NN Studio"), self.tr(
+            "<h3>NN Studio {0}</h3><p>Build, train and understand neural networks.</p>"
+            "<p>Every formula matches PyTorch's.</p>").format(__version__))
+
+    def export_plot_png(self) -> None:
+        path = self.ask_save_path(self.tr("Export loss plot"), "PNG images (*.png)",
+                                  "loss.png")
+        if path:
+            self.loss_plot.export_png(path)
+
+    def export_history_csv(self) -> None:
+        path = self.ask_save_path(self.tr("Export training history"), "CSV files (*.csv)",
+                                  "history.csv")
+        if path:
+            self.loss_plot.export_csv(path)
+
+
+def app_instance() -> QApplication:
+    return QApplication.instance()

@@ -1,0 +1,135 @@
+"""Training settings: loss, optimizer and learning rate, epochs, batch size, split, seed.
+
+Every change is an undo step (``SetTraining``); the panel mirrors the document and never
+echoes its own updates back.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QSpinBox,
+                               QWidget)
+
+from engine import losses, optimizers
+from nnstudio.editor.commands import SetTraining
+from nnstudio.widgets import named
+
+
+class TrainingPanel(QWidget):
+    def __init__(self, session, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self._updating = False
+        form = QFormLayout(self)
+        self.loss = named(QComboBox(), "lossCombo", self.tr("Loss function"),
+                          self.tr("What the network minimizes while it learns"))
+        self.loss.addItems(losses.names())
+        self.optimizer = named(QComboBox(), "optimizerCombo", self.tr("Optimizer"),
+                               self.tr("How each step turns gradients into weight changes"))
+        self.optimizer.addItems(optimizers.names())
+        self.family = named(QLabel(), "optimizerFamily", self.tr("Optimizer family"))
+        self.lr = named(QDoubleSpinBox(), "learningRate", self.tr("Learning rate"),
+                        self.tr("Step size of each update: too large diverges, too small "
+                                "learns slowly"))
+        self.lr.setDecimals(6)
+        self.lr.setRange(0.0, 10.0)
+        self.lr.setSingleStep(0.001)
+        self.epochs = named(QSpinBox(), "epochs", self.tr("Epochs"),
+                            self.tr("One epoch is one pass over all training samples"))
+        self.epochs.setRange(1, 100000)
+        self.batch = named(QSpinBox(), "batchSize", self.tr("Batch size"),
+                           self.tr("Samples per weight update (one iteration)"))
+        self.batch.setRange(1, 1_000_000)
+        self.iterations = named(QLabel(), "iterationsPerEpoch", self.tr("Iterations per epoch"))
+        self.split = named(QDoubleSpinBox(), "validationSplit", self.tr("Validation split"),
+                           self.tr("Share of the samples held out to check generalization"))
+        self.split.setRange(0.0, 0.9)
+        self.split.setSingleStep(0.05)
+        self.seed = named(QSpinBox(), "seed", self.tr("Seed"),
+                          self.tr("Same seed, same weights and shuffling: runs repeat exactly"))
+        self.seed.setRange(0, 2**31 - 1)
+        form.addRow(self.tr("Loss"), self.loss)
+        form.addRow(self.tr("Optimizer"), self.optimizer)
+        form.addRow("", self.family)
+        form.addRow(self.tr("Learning rate"), self.lr)
+        form.addRow(self.tr("Epochs"), self.epochs)
+        form.addRow(self.tr("Batch size"), self.batch)
+        form.addRow("", self.iterations)
+        form.addRow(self.tr("Validation split"), self.split)
+        form.addRow(self.tr("Seed"), self.seed)
+
+        self.loss.currentTextChanged.connect(lambda v: self._set(loss={"name": v}))
+        self.optimizer.currentTextChanged.connect(self._optimizer_changed)
+        self.lr.valueChanged.connect(self._lr_changed)
+        self.epochs.valueChanged.connect(lambda v: self._set(epochs=v))
+        self.batch.valueChanged.connect(lambda v: self._set(batch_size=v))
+        self.split.valueChanged.connect(lambda v: self._set(validation_split=round(v, 4)))
+        self.seed.valueChanged.connect(lambda v: self._set(seed=v))
+        session.documentReplaced.connect(self.attach)
+        self._unsubscribe = None
+        self.attach()
+
+    def attach(self) -> None:
+        if self._unsubscribe:
+            self._unsubscribe()
+        self._unsubscribe = self.session.project.subscribe(self._on_change)
+        self.refresh()
+
+    def _on_change(self, change) -> None:
+        if change.kind in ("training", "data", "reset"):
+            self.refresh()
+
+    def refresh(self) -> None:
+        t = self.session.project.training
+        self._updating = True
+        try:
+            self.loss.setCurrentText(t.loss.get("name", ""))
+            self.optimizer.setCurrentText(t.optimizer.get("name", ""))
+            lr = t.optimizer.get("lr")
+            if lr is None:
+                lr = optimizers.OPTIMIZERS.parameters(t.optimizer["name"])["lr"]
+            self.lr.setValue(float(lr))
+            self.family.setText(optimizers.OPTIMIZERS.cls(t.optimizer["name"]).family)
+            self.epochs.setValue(int(t.epochs))
+            self.batch.setValue(int(t.batch_size))
+            self.split.setValue(float(t.validation_split))
+            self.seed.setValue(int(t.seed))
+        finally:
+            self._updating = False
+        n = self.training_samples()
+        if n:
+            iters = math.ceil(n / t.batch_size) if not optimizers.OPTIMIZERS.cls(
+                t.optimizer["name"]).full_batch else 1
+            self.iterations.setText(self.tr("{0} iterations per epoch ({1} training samples)")
+                                    .format(iters, n))
+        else:
+            self.iterations.setText("")
+
+    def training_samples(self) -> int | None:
+        project = self.session.project
+        total = project.data.config.get("n_samples")
+        if not isinstance(total, int):
+            return None
+        held_out = round(total * project.training.validation_split)
+        return total - held_out
+
+    def _set(self, **changes) -> None:
+        if self._updating:
+            return
+        self.session.push(SetTraining(self.session.project, **changes))
+
+    def _optimizer_changed(self, name: str) -> None:
+        if self._updating:
+            return
+        # keep the learning rate the person chose; the rest takes the new optimizer's defaults
+        lr = self.session.project.training.optimizer.get("lr")
+        config = {"name": name} if lr is None else {"name": name, "lr": lr}
+        self._set(optimizer=config)
+
+    def _lr_changed(self, value: float) -> None:
+        if self._updating:
+            return
+        config = dict(self.session.project.training.optimizer)
+        config["lr"] = value
+        self._set(optimizer=config)

@@ -1,0 +1,358 @@
+"""Runs ``engine.training.fit`` in a worker thread and forwards its events to the GUI.
+
+The worker thread works on a :class:`~nnstudio.training.snapshot.TrainingJob` (a snapshot of
+the document), touches only the engine, and never emits a Qt signal: it leaves what it has
+seen in a :class:`_Mailbox` -- the latest batch (overwritten, so 30,000 batches a second
+cost one attribute store each), the finished epochs (queued, none dropped) and at the end
+the outcome.  A timer in the GUI thread empties the mailbox and emits the controller's
+signals, so the event loop sees at most ``1000 / batch_interval_ms`` deliveries a second
+however fast the engine runs (the model is superqt's ``qthrottled``).  When the thread
+ends, everything still in the mailbox is delivered before ``finished``: the last batch and
+the last epoch always arrive.
+
+Stop and pause go through ``engine.training.Control`` and are honoured between batches.
+"""
+
+from __future__ import annotations
+
+import atexit
+import collections
+import copy
+import logging
+import threading
+import time
+
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+
+from engine import training
+from nnstudio.training.snapshot import TrainingJob
+
+__all__ = ["TrainingController", "STATES", "STATUSES"]
+
+log = logging.getLogger(__name__)
+
+STATES = ("idle", "running", "paused", "stopping")
+STATUSES = ("completed", "early_stopping", "stopped", "diverged", "error")
+
+# Threads that have not been joined yet.  Holding them here means a QThread is never
+# destroyed while it runs (that aborts the process), even when its controller is collected
+# without a shutdown; at exit they are stopped and joined.
+_LIVE_THREADS: set["_TrainingThread"] = set()
+
+
+@atexit.register
+def _join_live_threads() -> None:  # pragma: no cover - runs at interpreter exit
+    for thread in list(_LIVE_THREADS):
+        thread.control.stop()
+        thread.wait()
+    _LIVE_THREADS.clear()
+
+
+def _epoch_dict(event: training.EpochEnd) -> dict:
+    """An ``EpochEnd`` as plain Python data for the GUI thread."""
+    return {"epoch": event.epoch, "iterations": event.iterations, "train": event.train,
+            "validation": event.validation, "lr": event.lr, "grad_norms": event.grad_norms,
+            "confusion": event.confusion, "seconds": event.seconds,
+            "samples_per_second": event.samples_per_second, "improved": event.improved}
+
+
+class _Mailbox:
+    """What the worker leaves for the GUI thread.  Only ``epochs`` is shared mutably (a
+    deque: append and popleft are atomic); the other fields are replaced whole."""
+
+    def __init__(self):
+        self.batch: training.BatchEnd | None = None  # the latest one
+        self.epochs: collections.deque[dict] = collections.deque()
+        self.paused_after_step = False
+        self.outcome: dict | None = None
+
+
+class _TrainingThread(QThread):
+    """The worker: iterates ``fit`` and fills the mailbox.  Emits no signals of its own
+    (only QThread's ``finished``, from C++)."""
+
+    def __init__(self, job: TrainingJob, control: training.Control, mailbox: _Mailbox,
+                 steps: int):
+        super().__init__()
+        self.setObjectName("trainingThread")
+        self.job, self.control, self.mailbox = job, control, mailbox
+        self._steps_lock = threading.Lock()
+        self._steps = steps  # batches left before pausing (0: no step pending)
+
+    def add_step(self) -> None:
+        """Run one more batch, then pause (the caller resumes the control)."""
+        with self._steps_lock:
+            self._steps = 1
+            self.mailbox.paused_after_step = False
+
+    def run(self) -> None:
+        job, control, box = self.job, self.control, self.mailbox
+        history = training.History()  # the engine's own arrives with the final event
+        best_epoch, best_weights = None, None
+        try:
+            events = training.fit(job.network, job.x, job.y, control=control,
+                                  **job.fit_kwargs)
+            BatchEnd, EpochEnd = training.BatchEnd, training.EpochEnd
+            for event in events:
+                kind = type(event)
+                if kind is BatchEnd:
+                    box.batch = event
+                    if self._steps:
+                        with self._steps_lock:
+                            if self._steps > 0:
+                                self._steps -= 1
+                                if self._steps == 0:
+                                    # the engine checks the control before the next batch
+                                    control.pause()
+                                    box.paused_after_step = True
+                elif kind is EpochEnd:
+                    if event.improved:
+                        best_epoch, best_weights = event.epoch, job.network.get_weights()
+                    history.add(event)
+                    box.epochs.append(_epoch_dict(event))
+                else:
+                    history = event.history
+                    outcome = self._outcome(event, best_epoch, best_weights)
+                    break
+            else:  # pragma: no cover - fit always ends with a final event
+                outcome = {"status": "error",
+                           "error": "the training loop ended without a result"}
+        except Exception as exc:  # noqa: BLE001 - reported to the GUI, which stays up
+            log.exception("training failed")
+            message = str(exc) if isinstance(exc, ValueError) and str(exc) else (
+                f"{type(exc).__name__}: {exc}")
+            outcome = {"status": "error", "error": message, "best_epoch": best_epoch,
+                       "best_weights": best_weights}
+        try:
+            outcome["weights"] = job.network.get_weights()
+        except Exception:  # noqa: BLE001 - a broken network has no weights to keep
+            outcome["weights"] = None
+        outcome["history"] = copy.deepcopy(history.to_dict())
+        box.outcome = outcome
+
+    @staticmethod
+    def _outcome(event, best_epoch, best_weights) -> dict:
+        if isinstance(event, training.Finished):
+            return {"status": event.reason, "best_epoch": event.best_epoch,
+                    "best_weights": event.best_weights, "restored_best": event.restored_best}
+        outcome = {"status": "stopped" if isinstance(event, training.Stopped) else
+                   "diverged", "best_epoch": best_epoch, "best_weights": best_weights,
+                   "epoch": event.epoch, "iteration": event.iteration}
+        if isinstance(event, training.Diverged):
+            outcome.update(engine_message=event.message, layer=event.layer,
+                           quantity=event.quantity)
+        return outcome
+
+
+class TrainingController(QObject):
+    """Starts, pauses, steps and stops one training run at a time.
+
+    Signals
+    -------
+    stateChanged(str)
+        "idle", "running", "paused" or "stopping".
+    batchEnded(int epoch, int batch, int iteration, int iterations_per_epoch)
+        The latest batch (0-based epoch and batch, iteration from 1); at most one per
+        ``batch_interval_ms``, the last batch of a run always delivered.
+    epochsEnded(object: list)
+        The epochs finished since the previous delivery, oldest first (dicts with epoch,
+        iterations, train, validation, lr, grad_norms, confusion, seconds,
+        samples_per_second, improved); at most one delivery per ``epoch_interval_ms``,
+        never an epoch dropped, all delivered before ``finished``.
+    epochEnded(object: dict)
+        The newest epoch of each ``epochsEnded`` delivery (for views that show only the
+        latest: confusion matrix, gradient flow).
+    finished(object)
+        A dict: status (completed | early_stopping | stopped | diverged | error), message,
+        history (``History.to_dict()`` of the finished epochs), best_epoch, best_weights,
+        weights (read after the loop), n_epochs.
+    failed(str)
+        The worker raised; emitted before ``finished`` (status "error").
+    """
+
+    stateChanged = Signal(str)
+    batchEnded = Signal(int, int, int, int)
+    # ``object``, not ``list`` / ``dict``: those go through QVariant, which copies the data
+    # and sorts dict keys (the train dict's order -- loss first, then the metrics -- matters)
+    epochsEnded = Signal(object)
+    epochEnded = Signal(object)
+    finished = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None, *, batch_interval_ms: int = 50,
+                 epoch_interval_ms: int = 250):
+        super().__init__(parent)
+        self.setObjectName("trainingController")
+        self._state = "idle"
+        self._thread: _TrainingThread | None = None
+        self._last_thread: _TrainingThread | None = None
+        self._control: training.Control | None = None
+        self._box: _Mailbox | None = None
+        self._job: TrainingJob | None = None
+        self._delivered_batch = None
+        self._epoch_interval = epoch_interval_ms / 1000.0
+        self._last_epoch_delivery = float("-inf")
+        self._timer = QTimer(self)
+        self._timer.setObjectName("trainingDeliveryTimer")
+        self._timer.setInterval(int(batch_interval_ms))
+        self._timer.timeout.connect(self._deliver)
+
+    # -- state ----------------------------------------------------------------------------
+    @property
+    def state(self) -> str:
+        return self._state
+
+    @property
+    def job(self) -> TrainingJob | None:
+        """The job of the current (or last) run."""
+        return self._job
+
+    @property
+    def worker_thread(self) -> QThread | None:
+        """The QThread of the current run, else of the last one (finished), else None."""
+        return self._thread or self._last_thread
+
+    def is_running(self) -> bool:
+        """True from ``start`` until ``finished`` (also while paused or stopping)."""
+        return self._state != "idle"
+
+    def _set_state(self, state: str) -> None:
+        if state != self._state:
+            self._state = state
+            self.stateChanged.emit(state)
+
+    # -- commands -------------------------------------------------------------------------
+    def start(self, job: TrainingJob, *, paused_after: int = 0) -> None:
+        """Train ``job`` in the worker thread.  ``paused_after=n`` pauses after n batches
+        (``step()`` uses 1).  Raises RuntimeError while a run is in progress."""
+        if self._thread is not None:
+            raise RuntimeError("training is already running; stop it first")
+        self._job = job
+        self._control = training.Control()
+        self._box = _Mailbox()
+        self._delivered_batch = None
+        self._last_epoch_delivery = float("-inf")
+        thread = _TrainingThread(job, self._control, self._box, int(paused_after))
+        thread.finished.connect(self._on_thread_finished)
+        self._thread = thread
+        _LIVE_THREADS.add(thread)
+        self._set_state("running")
+        self._timer.start()
+        thread.start()
+
+    def pause(self) -> None:
+        """Pause before the next batch."""
+        if self._state == "running":
+            self._control.pause()
+            self._set_state("paused")
+
+    def resume(self) -> None:
+        if self._state == "paused":
+            self._box.paused_after_step = False
+            self._control.resume()
+            self._set_state("running")
+
+    def stop(self) -> None:
+        """Stop before the next batch; ``finished`` follows with status "stopped"."""
+        if self._state in ("running", "paused"):
+            self._control.stop()
+            self._set_state("stopping")
+
+    def step(self, job: TrainingJob | None = None) -> None:
+        """Run exactly one batch, then pause: resumes a paused run for one batch, or
+        starts ``job`` paused after its first batch when nothing runs."""
+        if self._state == "idle":
+            if job is None:
+                raise RuntimeError("nothing to step: no run in progress and no job given")
+            self.start(job, paused_after=1)
+        elif self._state == "paused":
+            self._thread.add_step()
+            self._control.resume()
+            self._set_state("running")
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        """Stop the run and join the worker thread (call from ``closeEvent``).
+
+        Returns True when the thread has ended.  If it has not ended after ``timeout_ms``
+        (a batch that takes longer), it stays referenced and is joined at interpreter exit,
+        so a running QThread is never destroyed.
+        """
+        thread = self._thread
+        if thread is None:
+            return True
+        self._control.stop()
+        self._set_state("stopping")
+        if not thread.wait(max(0, int(timeout_ms))):
+            log.warning("the training thread did not end within %d ms", timeout_ms)
+            return False
+        self._on_thread_finished()
+        return True
+
+    # -- delivery (GUI thread) --------------------------------------------------------------
+    @Slot()
+    def _deliver(self, final: bool = False) -> None:
+        box = self._box
+        if box is None:
+            return
+        batch = box.batch
+        if batch is not None and batch is not self._delivered_batch:
+            self._delivered_batch = batch
+            self.batchEnded.emit(batch.epoch, batch.batch, batch.iteration,
+                                 batch.iterations_per_epoch)
+        now = time.monotonic()
+        if box.epochs and (final or now - self._last_epoch_delivery >= self._epoch_interval):
+            self._last_epoch_delivery = now
+            epochs = []
+            while box.epochs:
+                epochs.append(box.epochs.popleft())
+            self.epochsEnded.emit(epochs)
+            self.epochEnded.emit(epochs[-1])
+        if box.paused_after_step and self._state == "running":
+            self._set_state("paused")
+
+    @Slot()
+    def _on_thread_finished(self) -> None:
+        thread = self._thread
+        # A queued ``finished`` can arrive after shutdown() has already handled its thread,
+        # even once the next run has started: act only when the current thread is done.
+        if thread is None or (self._box.outcome is None and not thread.isFinished()):
+            return
+        thread.wait()  # run() has returned; this only makes sure the OS thread is gone
+        self._timer.stop()
+        self._deliver(final=True)
+        outcome = self._box.outcome or {"status": "error",
+                                        "error": self.tr("the training thread ended early")}
+        self._thread = None
+        _LIVE_THREADS.discard(thread)
+        thread.finished.disconnect(self._on_thread_finished)
+        self._last_thread = thread  # finished, so safe to destroy with the next run
+        result = self._result(outcome)
+        self._set_state("idle")
+        if result["status"] == "error":
+            self.failed.emit(result["message"])
+        self.finished.emit(result)
+
+    def _result(self, outcome: dict) -> dict:
+        history = outcome.get("history")
+        n_epochs = len(history["lr"]) if history else 0
+        status = outcome["status"]
+        if status == "completed":
+            message = self.tr("Training completed: %n epoch(s).", "", n_epochs)
+        elif status == "early_stopping":
+            best = outcome.get("best_epoch")
+            message = self.tr("Early stopping after %n epoch(s)", "", n_epochs)
+            if best is not None:
+                message += self.tr("; the best epoch was %1").replace("%1", str(best + 1))
+                if outcome.get("restored_best"):
+                    message += self.tr(" and its weights were restored")
+            message += "."
+        elif status == "stopped":
+            message = self.tr("Training stopped after %n finished epoch(s).", "", n_epochs)
+        elif status == "diverged":
+            message = outcome.get("engine_message", "")
+        else:
+            message = outcome.get("error", "")
+        return {"status": status, "message": message, "history": history,
+                "best_epoch": outcome.get("best_epoch"),
+                "best_weights": outcome.get("best_weights"),
+                "weights": outcome.get("weights"), "n_epochs": n_epochs}

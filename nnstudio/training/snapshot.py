@@ -1,0 +1,286 @@
+"""What a training run works on: a snapshot of the document taken when Train is pressed.
+
+Qt-free (the command line and the tests use it without a display).  :func:`prepare` copies
+the network spec, the data source and the training settings out of the :class:`Project`,
+loads the data, builds the engine network and converts the targets, so that later edits of
+the document never reach a run in progress (DESIGN, convention 5).  :func:`make_run` turns a
+finished run into the document's :class:`Run`.
+
+Every problem is raised as the engine's typed exception (``SpecError``, ``TargetError``,
+``TrainingError``, ...) or a ``ValueError`` whose message a person can act on.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from engine import losses as loss_registry
+from engine import network as network_module
+from engine.data import synthetic
+from engine.data.dataset import Dataset
+from engine.training import History
+from nnstudio.document.model import DataSource, Project, Run, TrainingSettings
+
+__all__ = ["TrainingJob", "prepare", "make_run", "load_data", "output_units", "final_metrics"]
+
+
+@dataclass
+class TrainingJob:
+    """Everything one run needs, independent of the document it came from.
+
+    Attributes
+    ----------
+    spec : dict
+        Deep copy of the network spec (``Project.spec()``).
+    data : DataSource
+        Deep copy of the data source.
+    training : TrainingSettings
+        Deep copy of the training settings.
+    dataset : Dataset
+        The loaded data (all samples, targets as the dataset gives them).
+    x, y : ndarray
+        The training samples (the test split, if any, held out) and their targets in the
+        loss's form: class indices for sparse cross-entropy, one-hot rows for categorical
+        cross-entropy, a 0/1 column for binary cross-entropy, values for regression.
+    x_test, y_test : ndarray or None
+        The samples held out by ``training.test_split`` (never trained on).
+    network : engine.network.Network
+        Built with ``training.seed`` and ``training.dtype``; ``fit`` trains it in place.
+    n_features, n_outputs : int
+    fit_kwargs : dict
+        Keyword arguments of ``engine.training.fit`` besides the network and the data.
+    """
+
+    spec: dict
+    data: DataSource
+    training: TrainingSettings
+    dataset: Dataset
+    x: np.ndarray
+    y: np.ndarray
+    network: Any
+    n_features: int
+    n_outputs: int
+    fit_kwargs: dict = field(default_factory=dict)
+    x_test: np.ndarray | None = None
+    y_test: np.ndarray | None = None
+
+    @property
+    def n_samples(self) -> int:
+        """Samples that ``fit`` receives (training plus validation split)."""
+        return int(len(self.x))
+
+
+# -- data ------------------------------------------------------------------------------------
+_LOADERS = {
+    "synthetic": lambda source: synthetic.load(copy.deepcopy(source.config)),
+}
+
+
+def load_data(source: DataSource) -> Dataset:
+    """Load the dataset a :class:`DataSource` describes.
+
+    Raises
+    ------
+    ValueError
+        For a kind that cannot be loaded yet, or a config the loader refuses.
+    """
+    try:
+        loader = _LOADERS[source.kind]
+    except KeyError:
+        raise ValueError(
+            f"cannot load data of kind {source.kind!r} yet; the kinds that can be trained "
+            f"on are: {', '.join(sorted(_LOADERS))}") from None
+    return loader(source)
+
+
+def output_units(dataset: Dataset, loss) -> int:
+    """Output units the network needs for ``dataset`` and ``loss``.
+
+    Classification data: one unit per class for the (sparse) categorical cross-entropies,
+    a single sigmoid unit when binary cross-entropy meets two classes.  Regression data: one
+    unit per target column.  Class labels under a regression loss are one column of numbers.
+    """
+    loss = loss_registry.get(loss)
+    if dataset.task == "classification":
+        if loss.task != "classification":
+            return 1
+        if loss.independent_outputs and dataset.n_classes == 2:
+            return 1
+        return int(dataset.n_classes)
+    return int(dataset.n_outputs)
+
+
+def _targets_for(loss, y: np.ndarray, n_outputs: int, task: str, dtype) -> np.ndarray:
+    """``y`` in the form ``loss`` computes with (its ``prepare_targets`` checks the rest)."""
+    if task != "classification":
+        return y
+    if loss.name == "categorical_crossentropy" and y.ndim == 1:
+        onehot = np.zeros((len(y), n_outputs), dtype=dtype)
+        if len(y) and (y.min() < 0 or y.max() >= n_outputs):
+            raise loss_registry.TargetError(
+                f"label {int(y.max())} is out of range for {n_outputs} output units")
+        onehot[np.arange(len(y)), y] = 1
+        return onehot
+    if y.ndim == 1 and (loss.task != "classification"
+                        or (loss.independent_outputs and n_outputs == 1)):
+        return y.astype(dtype)[:, None]
+    return y
+
+
+def _split_test(x, y, fraction: float, seed: int):
+    if not fraction:
+        return x, y, None, None
+    if not (isinstance(fraction, (int, float)) and 0 <= fraction < 1):
+        raise ValueError(f"test_split must lie in [0, 1), got {fraction!r}")
+    n_test = int(round(len(x) * fraction))
+    if n_test == 0 or n_test >= len(x) - 1:
+        raise ValueError(
+            f"test_split {fraction} of {len(x)} samples leaves {n_test} for testing and "
+            f"{len(x) - n_test} for training; choose a fraction that keeps some of both")
+    # [seed, 3]: a stream of its own, apart from fit's split ([seed, 1]) and shuffle ([seed, 2])
+    perm = np.random.default_rng([int(seed), 3]).permutation(len(x))
+    test, train = perm[:n_test], perm[n_test:]
+    return x[train], y[train], x[test], y[test]
+
+
+# -- prepare ---------------------------------------------------------------------------------
+def prepare(project: Project) -> TrainingJob:
+    """Snapshot ``project`` and make everything ready for ``engine.training.fit``.
+
+    Returns
+    -------
+    TrainingJob
+        ``fit(job.network, job.x, job.y, **job.fit_kwargs)`` trains it.
+
+    Raises
+    ------
+    engine.spec.SpecError
+        The network cannot be built (or does not fit the loss and labels).
+    engine.losses.TargetError, engine.registry.UnknownNameError, ValueError
+        The data, the loss or a setting cannot be used.
+    """
+    spec = copy.deepcopy(project.spec())
+    data = copy.deepcopy(project.data)
+    settings = copy.deepcopy(project.training)
+
+    dataset = load_data(data)
+    loss = loss_registry.get(copy.deepcopy(settings.loss))
+    n_features = int(dataset.n_features)
+    n_outputs = output_units(dataset, loss)
+    dtype = np.dtype(settings.dtype)
+
+    y = _targets_for(loss, dataset.y, n_outputs, dataset.task, dtype)
+    x, y, x_test, y_test = _split_test(dataset.x, y, settings.test_split, settings.seed)
+    if dtype != x.dtype:
+        x = x.astype(dtype)
+        x_test = None if x_test is None else x_test.astype(dtype)
+
+    network = network_module.build(spec, n_features, n_outputs, seed=settings.seed,
+                                   dtype=settings.dtype, loss=copy.deepcopy(settings.loss),
+                                   targets=y)
+    fit_kwargs = {
+        "loss": copy.deepcopy(settings.loss),
+        "optimizer": copy.deepcopy(settings.optimizer),
+        "epochs": settings.epochs,
+        "batch_size": settings.batch_size,
+        "validation_split": settings.validation_split,
+        "seed": settings.seed,
+        "metrics": copy.deepcopy(settings.metrics) if settings.metrics else None,
+        "schedule": copy.deepcopy(settings.schedule),
+        "clip_norm": settings.clip_norm,
+        "clip_value": settings.clip_value,
+        "early_stopping": copy.deepcopy(settings.early_stopping),
+    }
+    return TrainingJob(spec, data, settings, dataset, x, y, network, n_features, n_outputs,
+                       fit_kwargs, x_test, y_test)
+
+
+# -- the document's Run ----------------------------------------------------------------------
+def _history_dict(history) -> dict:
+    if history is None:
+        return {}
+    if isinstance(history, History):
+        history = history.to_dict()
+    return copy.deepcopy(dict(history))
+
+
+def final_metrics(history: dict) -> dict:
+    """The last epoch's training and validation numbers, e.g. ``{"loss", "val_loss", ...}``."""
+    result = {}
+    for part in ("train", "validation"):
+        for key, values in (history.get(part) or {}).items():
+            if values:
+                result[key] = float(values[-1])
+    return result
+
+
+_EVENT_STATUS = {"Stopped": "stopped", "Diverged": "diverged"}
+
+
+def make_run(job: TrainingJob, finished, history=None, status: str | None = None,
+             run_id: str | None = None, name: str | None = None) -> Run:
+    """The document's :class:`Run` of a finished training.
+
+    ``make_run(job, result, run_id)`` is the short form for the controller's result dict,
+    which carries the history and the status.
+
+    Parameters
+    ----------
+    job : TrainingJob
+    finished : dict, engine event or None
+        The controller's result dict (``history``, ``status``, ``best_epoch``,
+        ``best_weights``, ``weights``) or an engine ``Finished`` / ``Stopped`` /
+        ``Diverged`` event; with ``None`` (or what lacks them) the best epoch is unknown and
+        the weights are read from ``job.network``.
+    history : engine.training.History or its dict, optional
+        Default: that of ``finished``.
+    status : str, optional
+        "completed", "early_stopping", "stopped" or "diverged"; default: that of
+        ``finished`` (an engine ``Finished`` gives its reason), else "completed".
+    run_id : str
+    name : str, optional
+        Default: "Run 3" for the id "run3", else the id.
+    """
+    if isinstance(history, str) and run_id is None:  # the short form
+        run_id, history = history, None
+    if run_id is None:
+        raise TypeError("make_run needs a run_id")
+    if isinstance(finished, dict):
+        get = finished.get
+    else:
+        def get(key, default=None):
+            return getattr(finished, key, default)
+    if history is None:
+        history = get("history")
+    if status is None:
+        status = get("status") or get("reason") or _EVENT_STATUS.get(
+            type(finished).__name__, "completed")
+    if name is None:
+        match = re.fullmatch(r"run(\d+)", run_id)
+        name = f"Run {match.group(1)}" if match else run_id
+    weights = get("weights")
+    if weights is None:
+        weights = job.network.get_weights()
+    best_weights = get("best_weights")
+    best_epoch = get("best_epoch")
+    hist = _history_dict(history)
+    settings = {
+        "spec": copy.deepcopy(job.spec),
+        "n_features": job.n_features,
+        "n_outputs": job.n_outputs,
+        "training": job.training.to_dict(),
+        "data": job.data.to_dict(),
+    }
+    created = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    return Run(id=run_id, name=name, created=created, settings=settings, status=status,
+               history=hist, final_metrics=final_metrics(hist),
+               best_epoch=None if best_epoch is None else int(best_epoch),
+               weights={k: np.array(v, copy=True) for k, v in weights.items()},
+               best_weights=None if best_weights is None else
+               {k: np.array(v, copy=True) for k, v in best_weights.items()})

@@ -1,0 +1,1 @@
+"""Views that mirror the document and the training events: loss and metric plots, ..."""
