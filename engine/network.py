@@ -45,7 +45,7 @@ class ParamInfo:
 
 
 def build(spec, n_features=None, n_outputs=None, *, seed: int = 0, dtype="float32",
-          loss=None, targets=None) -> "Network":
+          loss=None, targets=None, initialize: bool = True) -> "Network":
     """Check ``spec`` and build its network; raises the first :class:`~engine.spec.SpecError`.
 
     Parameters
@@ -60,9 +60,11 @@ def build(spec, n_features=None, n_outputs=None, *, seed: int = 0, dtype="float3
     dtype : "float32" or "float64"
     loss, targets : optional
         Also check that the loss fits the output and the labels.
+    initialize : bool
+        Draw the initial weights (False leaves them at zero, for a caller that sets them).
     """
     return Network(spec, n_features, n_outputs, seed=seed, dtype=dtype, loss=loss,
-                   targets=targets)
+                   targets=targets, initialize=initialize)
 
 
 class Network:
@@ -81,7 +83,7 @@ class Network:
     """
 
     def __init__(self, spec, n_features=None, n_outputs=None, *, seed=0, dtype="float32",
-                 loss=None, targets=None):
+                 loss=None, targets=None, initialize=True):
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
             raise ValueError(f"dtype must be float32 or float64, got {dtype}")
@@ -111,7 +113,8 @@ class Network:
         self._inputs = [[index[s] for s in graph.inputs[nid]] for nid in self.order]
         self._layers = [self.layers[nid] for nid in self.order]
         self._allocate(graph)
-        self.initialize(self.seed)
+        if initialize:  # a reader about to set the weights skips drawing them
+            self.initialize(self.seed)
 
     # -- construction ---------------------------------------------------------------------
     def _allocate(self, graph):
@@ -138,10 +141,10 @@ class Network:
         self.node_slices: dict[str, slice] = {}
         for nid in self.order:
             mine = [p for p in info if p.node == nid]
-            views = {p.name.split(".", 1)[1]: self._view(self.params, p) for p in mine}
-            gviews = {p.name.split(".", 1)[1]: self._view(self.grads, p) for p in mine}
-            bufs = {k.split(".", 1)[1]: v for k, v in self.buffers.items()
-                    if k.split(".", 1)[0] == nid}
+            views = {p.name.rsplit(".", 1)[1]: self._view(self.params, p) for p in mine}
+            gviews = {p.name.rsplit(".", 1)[1]: self._view(self.grads, p) for p in mine}
+            bufs = {k.rsplit(".", 1)[1]: v for k, v in self.buffers.items()
+                    if k.rsplit(".", 1)[0] == nid}
             if mine:
                 self.node_slices[nid] = slice(mine[0].offset, mine[-1].offset + mine[-1].size)
             self.layers[nid].bind(views, gviews, bufs, self._node_rng(nid, "dropout"))

@@ -423,9 +423,9 @@ class _NpzReader:
             shape, fortran, dtype = self.header(window, name)
             header_len = window.tell() - start
             nbytes = self.check(shape, dtype, name)
-            if info.file_size != header_len + nbytes:
-                self.fail(f"declares {info.file_size} bytes, but a {shape} {dtype} array "
-                          f"needs {header_len + nbytes}; the file is damaged", name)
+            self.check_size(info, header_len + nbytes, shape, dtype, name)
+            if start + info.file_size > window.size:  # before allocating anything
+                self.fail("ends early: the file is truncated", name)
             window.seek(start)
             crc = zlib.crc32(window.read(header_len))
             flat, crc, finite = self.fill(window, shape, dtype, crc, name)
@@ -439,7 +439,8 @@ class _NpzReader:
             try:
                 with inner.open(info) as stream:
                     shape, fortran, dtype = self.header(stream, name)
-                    self.check(shape, dtype, name)
+                    nbytes = self.check(shape, dtype, name)
+                    self.check_size(info, stream.tell() + nbytes, shape, dtype, name)
                     flat, _, finite = self.fill(stream, shape, dtype, 0, name)
                     if stream.read(1):  # also makes zipfile verify the CRC at the end
                         self.fail("holds more bytes than its array; the file is damaged", name)
@@ -475,6 +476,11 @@ class _NpzReader:
             self.fail(f"has shape {tuple(shape)}, but the network of {self.label} needs "
                       f"{tuple(expected)} for this parameter", name)
         return math.prod(shape) * dtype.itemsize
+
+    def check_size(self, info: zipfile.ZipInfo, needed: int, shape, dtype, name: str) -> None:
+        if info.file_size != needed:
+            self.fail(f"declares {info.file_size} bytes, but a {tuple(shape)} {dtype} array "
+                      f"needs {needed}; the file is damaged", name)
 
     def fill(self, stream, shape, dtype, crc: int, name: str):
         flat = np.empty(math.prod(shape), dtype)

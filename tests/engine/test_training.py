@@ -724,3 +724,17 @@ def test_a_passed_optimizer_instance_starts_each_fit_afresh():
         list(T.fit(net, x, y, loss=CE, optimizer=opt, epochs=2, batch_size=10))
         results.append(net.get_weights())
     assert same_weights(*results)
+
+
+def test_node_ids_with_dots_build_and_name_their_parameters():
+    spec = {"nodes": [{"id": "in", "type": "input", "config": {}},
+                      {"id": "block.1", "type": "dense", "config": {"units": 4}},
+                      {"id": "block.1.bn", "type": "batch_norm", "config": {}},
+                      {"id": "out", "type": "dense", "config": {"units": 2,
+                                                               "activation": "softmax"}}],
+             "edges": [["in", "block.1"], ["block.1", "block.1.bn"], ["block.1.bn", "out"]]}
+    net = network.build(spec, 3, 2)
+    assert list(net.parameters())[:4] == ["block.1.weight", "block.1.bias",
+                                          "block.1.bn.weight", "block.1.bn.bias"]
+    assert "block.1.bn.running_mean" in net.get_weights()
+    assert not network.build(spec, 3, 2, initialize=False).params.any()
