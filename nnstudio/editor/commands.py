@@ -9,6 +9,7 @@ one undo step.
 from __future__ import annotations
 
 import copy
+import inspect
 import itertools
 
 from PySide6.QtGui import QUndoCommand
@@ -17,6 +18,7 @@ from nnstudio.document.model import DataSource, Node, Project, Run
 
 _MERGE_IDS = itertools.count(1000)
 SET_TRAINING_ID = next(_MERGE_IDS)
+SET_NODE_PARAMETER_ID = next(_MERGE_IDS)
 
 
 def _tr(text: str) -> str:
@@ -87,6 +89,38 @@ class SetNodeConfig(QUndoCommand):
 
     def undo(self):
         self.project.set_node_config(self.node_id, self.old)
+
+
+class SetNodeParameter(SetNodeConfig):
+    """Set one parameter of one layer.
+
+    Commands made with the same ``chain`` token (steps of one number box while it is being
+    edited) merge into one undo step; a chain that ends where it began removes itself.
+    """
+
+    def __init__(self, project, node_id: str, param: str, value, text: str | None = None,
+                 chain=None, default=inspect.Parameter.empty):
+        config = dict(project.nodes[node_id].config)
+        config[param] = value
+        super().__init__(project, node_id, config, text)
+        self.param, self.chain, self.default = param, chain, default
+
+    def id(self) -> int:
+        return -1 if self.chain is None else SET_NODE_PARAMETER_ID
+
+    def mergeWith(self, other) -> bool:
+        if not (isinstance(other, SetNodeParameter) and other.chain is not None
+                and other.chain == self.chain and other.node_id == self.node_id
+                and other.param == self.param):
+            return False
+        config = dict(other.config)
+        if self.param not in self.old and config.get(self.param, self) == self.default:
+            # stepped back to the default that the config left out: leave it out again
+            del config[self.param]
+            self.project.set_node_config(self.node_id, config)
+        self.config = config
+        self.setObsolete(self.config == self.old)
+        return True
 
 
 class Connect(QUndoCommand):
