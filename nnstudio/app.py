@@ -29,6 +29,33 @@ def make_application(argv: list[str]) -> QApplication:
     return app
 
 
+FIRST_EXAMPLE = "spirals-classifier"
+
+
+def show_first_document(window, paths: list[str]) -> str:
+    """Decide what the first window shows, and show it; returns what it chose.
+
+    * Autosaved work left by a crash is offered first; accepted, it is shown ("recovered").
+    * A file given on the command line is opened ("file").  Next to recovered work of
+      another file, opening it asks Save / Discard / Cancel first, so the recovered work is
+      never dropped silently (Cancel keeps it).
+    * Otherwise, or when the file cannot be opened (an error says why), a ready example
+      that trains at once ("example").
+    """
+    recovered = window.offer_recovery()
+    if paths:
+        path = os.path.abspath(paths[0])
+        if recovered and window.session.path == path:
+            return "recovered"  # the recovered work is that file's unsaved state
+        if window.open_path(path, ask=recovered):
+            return "file"
+    if recovered:
+        return "recovered"
+    window.session.open_example(FIRST_EXAMPLE)
+    window.view.fit()
+    return "example"
+
+
 def run(paths: list[str]) -> int:
     """Open the window (with ``paths[0]`` or the ready example) and run the event loop."""
     app = make_application(sys.argv[:1])
@@ -36,12 +63,5 @@ def run(paths: list[str]) -> int:
 
     window = MainWindow()
     window.show()
-    recovered = window.offer_recovery()
-    if paths:
-        if not window.open_path(os.path.abspath(paths[0]), ask=not recovered):
-            if not recovered:
-                window.session.open_example("spirals-classifier")
-    elif not recovered:
-        window.session.open_example("spirals-classifier")
-    window.view.fit()
+    show_first_document(window, paths)
     return app.exec()

@@ -101,7 +101,11 @@ def leftovers() -> list[Recoverable]:
             pid = int(note["pid"])
         except (OSError, ValueError, KeyError, TypeError):
             continue
-        if _alive(pid) or not os.path.exists(data_path):
+        if _alive(pid):
+            continue
+        if not os.path.exists(data_path):
+            # the process died before (or while) writing its copy: nothing to recover
+            Recoverable(data_path, note_path, None, 0).discard()
             continue
         found.append(Recoverable(data_path, note_path, note.get("original_path"),
                                  float(note.get("saved_at", 0))))

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QMimeData, QSettings, QSize, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow,
-                               QMessageBox)
+                               QMessageBox, QToolButton)
 
 from engine import spec as spec_check
 from engine.data import synthetic
@@ -39,13 +39,32 @@ MAX_RECENT = 10
 SAVE, DISCARD, CANCEL = "save", "discard", "cancel"
 
 
+# Where a platform has no binding for a standard key (Quit has none outside KDE and GNOME).
+_FALLBACK_KEYS = {QKeySequence.StandardKey.Quit: "Ctrl+Q"}
+
+
+def _key_sequences(shortcut) -> list[QKeySequence]:
+    """Every binding of a standard key on this platform (Redo is Ctrl+Y *and* Ctrl+Shift+Z
+    on Linux; ``QKeySequence(StandardKey)`` keeps only the first), or the one sequence."""
+    if isinstance(shortcut, QKeySequence.StandardKey):
+        bindings = QKeySequence.keyBindings(shortcut)
+        if bindings:
+            return list(bindings)
+        shortcut = _FALLBACK_KEYS.get(shortcut)
+        return [QKeySequence(shortcut)] if shortcut else []
+    return [QKeySequence(shortcut)]
+
+
 class MainWindow(QMainWindow):
     AUTOSAVE_MS = 3 * 60 * 1000
 
     def __init__(self, settings: QSettings | None = None, parent=None):
         super().__init__(parent)
-        self.settings = settings or QSettings()
+        self.settings = settings if settings is not None else QSettings()
         self.session = Session(self)
+        self._icon_names: list[tuple[QAction, str]] = []  # re-tinted on a palette change
+        self._job_running = None  # the job whose result becomes a Run of this document
+        self._closing = False
         self.autosaver = autosave.Autosaver()
         self.controller = TrainingController(self)
         self.setObjectName("mainWindow")
@@ -61,7 +80,7 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._build_status_bar()
         self._default_state = self.saveState()
-        self.resize(1280, 800)
+        self.resize(self._default_size())
         self._restore_layout()
         self._connect()
 
@@ -73,13 +92,24 @@ class MainWindow(QMainWindow):
         self.validate()
         self._update_title()
         self._update_training_actions()
+        self._fill_recent_menu()
+
+    @staticmethod
+    def _default_size() -> QSize:
+        """1280 x 800, or less on a screen that has less room."""
+        size = QSize(1280, 800)
+        screen = QGuiApplication.primaryScreen()
+        if screen is not None:
+            room = screen.availableGeometry().size()
+            size = size.boundedTo(QSize(int(room.width() * 0.95), int(room.height() * 0.95)))
+        return size
 
     # -- construction -----------------------------------------------------------------------
     def _dock(self, object_name: str, title: str, widget, area, icon_name: str) -> QDockWidget:
         dock = QDockWidget(title, self)
         named(dock, object_name, title)
         dock.setWidget(widget)
-        dock.toggleViewAction().setIcon(icon(icon_name))
+        self._set_icon(dock.toggleViewAction(), icon_name)
         dock.toggleViewAction().setObjectName(f"view_{object_name}")
         self.addDockWidget(area, dock)
         return dock
@@ -109,9 +139,9 @@ class MainWindow(QMainWindow):
         action = QAction(text, self)
         action.setObjectName(f"action_{name}")
         if icon_name:
-            action.setIcon(icon(icon_name))
+            self._set_icon(action, icon_name)
         if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcuts(_key_sequences(shortcut))
         if tip:
             action.setStatusTip(tip)
             action.setToolTip(tip)
@@ -159,12 +189,12 @@ class MainWindow(QMainWindow):
         for name, text, slot, shortcut, icon_name in specs:
             self.actions_by_name[name] = a(name, text, slot, shortcut, icon_name)
         self.undo_action = self.session.undo_stack.createUndoAction(self, self.tr("&Undo"))
-        self.undo_action.setShortcut(QKeySequence(K.Undo))
-        self.undo_action.setIcon(icon("undo"))
+        self.undo_action.setShortcuts(_key_sequences(K.Undo))
+        self._set_icon(self.undo_action, "undo")
         self.undo_action.setObjectName("action_undo")
         self.redo_action = self.session.undo_stack.createRedoAction(self, self.tr("&Redo"))
-        self.redo_action.setShortcut(QKeySequence(K.Redo))
-        self.redo_action.setIcon(icon("redo"))
+        self.redo_action.setShortcuts(_key_sequences(K.Redo))
+        self._set_icon(self.redo_action, "redo")
         self.redo_action.setObjectName("action_redo")
         self.actions_by_name["undo"] = self.undo_action
         self.actions_by_name["redo"] = self.redo_action
@@ -174,14 +204,14 @@ class MainWindow(QMainWindow):
         act = self.actions_by_name
         bar = self.menuBar()
         bar.setObjectName("menuBar")
-        file_menu = bar.addMenu(self.tr("&File"))
-        file_menu.setObjectName("menu_file")
+        bar.setAccessibleName(self.tr("Menu bar"))
+        file_menu = self._menu(bar, "file", self.tr("&File"))
         file_menu.addActions([act["new"], act["open"]])
-        self.recent_menu = file_menu.addMenu(icon("open-recent"), self.tr("Open &Recent"))
-        self.recent_menu.setObjectName("menu_recent")
+        self.recent_menu = self._menu(file_menu, "recent", self.tr("Open &Recent"),
+                                      "open-recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        self.example_menu = file_menu.addMenu(icon("example"), self.tr("Open E&xample"))
-        self.example_menu.setObjectName("menu_examples")
+        self.example_menu = self._menu(file_menu, "examples", self.tr("Open E&xample"),
+                                       "example")
         for name, factory in examples.EXAMPLES.items():
             action = self.example_menu.addAction(name.replace("-", " ").capitalize())
             action.setObjectName(f"action_example_{name}")
@@ -189,22 +219,19 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _c=False, n=name: self.open_example(n))
         file_menu.addSeparator()
         file_menu.addActions([act["save"], act["save_as"], act["revert"]])
-        export_menu = file_menu.addMenu(icon("export"), self.tr("&Export"))
-        export_menu.setObjectName("menu_export")
+        export_menu = self._menu(file_menu, "export", self.tr("&Export"), "export")
         export_menu.addActions([act["export_plot_png"], act["export_history_csv"]])
         file_menu.addSeparator()
         file_menu.addAction(act["quit"])
 
-        edit = bar.addMenu(self.tr("&Edit"))
-        edit.setObjectName("menu_edit")
+        edit = self._menu(bar, "edit", self.tr("&Edit"))
         edit.addActions([act["undo"], act["redo"]])
         edit.addSeparator()
         edit.addActions([act["cut"], act["copy"], act["paste"], act["delete"]])
         edit.addSeparator()
         edit.addAction(act["select_all"])
 
-        view = bar.addMenu(self.tr("&View"))
-        view.setObjectName("menu_view")
+        view = self._menu(bar, "view", self.tr("&View"))
         for dock in (self.palette_dock, self.inspector_dock, self.data_dock,
                      self.training_dock, self.plots_dock):
             view.addAction(dock.toggleViewAction())
@@ -213,17 +240,24 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         view.addAction(act["reset_layout"])
 
-        train = bar.addMenu(self.tr("&Train"))
-        train.setObjectName("menu_train")
+        train = self._menu(bar, "train", self.tr("&Train"))
         train.addActions([act["train"], act["pause"], act["stop"], act["step"]])
         train.addSeparator()
         train.addAction(act["reset_weights"])
 
-        help_menu = bar.addMenu(self.tr("&Help"))
-        help_menu.setObjectName("menu_help")
+        help_menu = self._menu(bar, "help", self.tr("&Help"))
         help_menu.addActions([act["glossary"], act["shortcuts"]])
         help_menu.addSeparator()
         help_menu.addAction(act["about"])
+
+    def _menu(self, parent, name: str, title: str, icon_name: str | None = None):
+        """A menu (in the menu bar or a submenu) whose own action is named too."""
+        menu = parent.addMenu(title)
+        menu.setObjectName(f"menu_{name}")
+        menu.menuAction().setObjectName(f"menuAction_{name}")
+        if icon_name:
+            self._set_icon(menu.menuAction(), icon_name)
+        return menu
 
     def _build_toolbar(self) -> None:
         bar = self.addToolBar(self.tr("Main"))
@@ -233,8 +267,34 @@ class MainWindow(QMainWindow):
                      None, "train", "pause", "stop", "step"):
             if name is None:
                 bar.addSeparator()
-            else:
-                bar.addAction(act[name])
+                continue
+            bar.addAction(act[name])
+            # the buttons Qt makes for the actions: named for screen readers and harnesses
+            button = bar.widgetForAction(act[name])
+            if button is not None:
+                named(button, f"toolButton_{name}", act[name].iconText())
+        for owner, accessible in ((bar, self.tr("More tools")),
+                                  (self.menuBar(), self.tr("More menus"))):
+            for button in owner.findChildren(QToolButton):
+                if button.objectName() in ("qt_toolbar_ext_button", "qt_menubar_ext_button"):
+                    button.setAccessibleName(accessible)
+
+    # -- icons ------------------------------------------------------------------------------------
+    def _set_icon(self, action: QAction, name: str) -> None:
+        """Give ``action`` the icon ``name``, tinted for the palette (and again whenever the
+        palette changes)."""
+        self._icon_names.append((action, name))
+        action.setIcon(icon(name))
+
+    def _refresh_icons(self) -> None:
+        for action, name in self._icon_names:
+            action.setIcon(icon(name))
+
+    def event(self, event) -> bool:
+        if event.type() == QEvent.Type.ApplicationPaletteChange:
+            # the icons carry the colours of the palette they were made with
+            self._refresh_icons()
+        return super().event(event)
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()
@@ -252,17 +312,37 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         self.session.stateChanged.connect(self._update_title)
         self.session.documentReplaced.connect(self._document_replaced)
-        self.session.undo_stack.indexChanged.connect(lambda _i: self.validate())
-        self.scene.nodesMoved.connect(
-            lambda old, new: self.session.push(MoveNodes(self.session.project, old, new)))
+        # bound methods, not lambdas: Qt drops these connections when the window goes, so
+        # that no child (the undo stack clearing itself) calls into a half-destroyed window
+        self.session.undo_stack.indexChanged.connect(self._undo_index_changed)
+        self.scene.nodesMoved.connect(self._nodes_moved)
         self.scene.selectionChanged.connect(self._selection_changed)
         self.palette_widget.layerActivated.connect(self.append_layer)
-        self.controller.stateChanged.connect(lambda _s: self._update_training_actions())
-        self.controller.epochsEnded.connect(self.loss_plot.add_epochs)
+        self.controller.stateChanged.connect(self._training_state_changed)
+        self.controller.epochsEnded.connect(self._epochs_ended)
         self.controller.batchEnded.connect(self._batch_progress)
         self.controller.finished.connect(self._training_finished)
-        self.controller.failed.connect(
-            lambda message: self.show_error(self.tr("Training failed"), message))
+        self.controller.failed.connect(self._training_failed)
+
+    @Slot(int)
+    def _undo_index_changed(self, _index: int) -> None:
+        self.validate()
+
+    @Slot(dict, dict)
+    def _nodes_moved(self, old: dict, new: dict) -> None:
+        self.session.push(MoveNodes(self.session.project, old, new))
+
+    @Slot(str)
+    def _training_state_changed(self, _state: str) -> None:
+        self._update_training_actions()
+
+    def _epochs_ended(self, epochs: list) -> None:
+        if self._job_running is not None:  # not the epochs of a run being dropped
+            self.loss_plot.add_epochs(epochs)
+
+    def _training_failed(self, message: str) -> None:
+        if not self._closing:
+            self.show_error(self.tr("Training failed"), message)
 
     # -- layout and settings ------------------------------------------------------------------
     def _restore_layout(self) -> None:
@@ -291,23 +371,34 @@ class MainWindow(QMainWindow):
             value = [value]
         return [p for p in (value or []) if isinstance(p, str)]
 
-    def _remember(self, path: str) -> None:
-        recent = [p for p in self.recent_files() if p != path]
-        self.settings.setValue("recentFiles", [path] + recent[:MAX_RECENT - 1])
+    def _set_recent(self, paths: list[str]) -> None:
+        self.settings.setValue("recentFiles", list(paths[:MAX_RECENT]))
         self.settings.sync()
+        self._fill_recent_menu()
+
+    def _remember(self, path: str) -> None:
+        self._set_recent([path] + [p for p in self.recent_files() if p != path])
+
+    def _forget(self, path: str) -> None:
+        self._set_recent([p for p in self.recent_files() if p != path])
 
     def _fill_recent_menu(self) -> None:
+        # filled when the list changes (so that it is right for assistive technology, which
+        # reads menus without opening them) and when it opens (another window may have
+        # changed the shared list)
         self.recent_menu.clear()
         recent = self.recent_files()
         if not recent:
             empty = self.recent_menu.addAction(self.tr("(no recent files)"))
+            empty.setObjectName("action_recent_none")
             empty.setEnabled(False)
             return
         for i, path in enumerate(recent):
             action = self.recent_menu.addAction(f"&{i + 1} {os.path.basename(path)}")
             action.setObjectName(f"action_recent_{i}")
             action.setToolTip(path)
-            action.triggered.connect(lambda _c=False, p=path: self.open_path(p))
+            action.setStatusTip(path)
+            action.triggered.connect(lambda _c=False, p=path: self.open_recent(p))
 
     # -- asking the person (tests replace these) ----------------------------------------------
     def ask_save_changes(self) -> str:
@@ -372,6 +463,17 @@ class MainWindow(QMainWindow):
         if path:
             self.open_path(path, ask=False)
 
+    def open_recent(self, path: str) -> bool:
+        """Open an entry of File > Open Recent; one that is gone leaves the list."""
+        if not os.path.isfile(path):
+            # checked before asking about unsaved changes: there is nothing to open
+            self.show_error(self.tr("Cannot open project"), self.tr(
+                "{0}: the file no longer exists; it was moved, renamed or deleted. It has "
+                "been removed from the recent files.").format(path))
+            self._forget(path)
+            return False
+        return self.open_path(path)
+
     def open_path(self, path: str, ask: bool = True) -> bool:
         if ask and not self.maybe_save():
             return False
@@ -413,6 +515,7 @@ class MainWindow(QMainWindow):
 
     def autosave_now(self) -> None:
         if not self.session.modified:
+            self.autosaver.clear()  # back to the saved state: a copy would be stale
             return
         try:
             self.autosaver.save(self.session.project, self.session.path)
@@ -432,14 +535,17 @@ class MainWindow(QMainWindow):
                 self.session.recover(project, item.original_path)
                 item.discard()
                 self.autosave_now()
+                self.view.fit()
                 return True
             item.discard()
         return False
 
     def closeEvent(self, event) -> None:
-        if not self.maybe_save():
+        if not self.maybe_save():  # first: Cancel leaves everything running
             event.ignore()
             return
+        self._closing = True
+        self._job_running = None  # a run ended by the close is not added to the document
         self.controller.shutdown(5000)
         self._autosave_timer.stop()
         self.autosaver.clear()
@@ -458,10 +564,12 @@ class MainWindow(QMainWindow):
         self.doc_label.setText(state)
 
     def _document_replaced(self) -> None:
-        self.scene.detach()
-        self.scene.project = self.session.project
-        self.scene._unsubscribe = self.session.project.subscribe(self.scene._on_change)
-        self.scene.rebuild()
+        # The session keeps one Project object and replaces its content, so the scene and
+        # the panels stay subscribed (its "reset" notification rebuilt them already).
+        if self.controller.is_running():
+            # a run of the previous document must not become a run of this one
+            self._job_running = None
+            self.controller.stop()
         self.loss_plot.clear()
         if self.session.project.runs:
             self.loss_plot.set_history(self.session.project.runs[-1].history)
@@ -541,8 +649,6 @@ class MainWindow(QMainWindow):
         ids = self.scene.selected_ids()
         if not ids:
             return
-        from PySide6.QtCore import QMimeData
-
         mime = QMimeData()
         payload = edit_ops.copy_payload(self.session.project, ids)
         mime.setData(edit_ops.CLIPBOARD_MIME, payload)
@@ -637,11 +743,14 @@ class MainWindow(QMainWindow):
             epoch + 1, epochs, batch + 1, per_epoch))
 
     def _training_finished(self, result: dict) -> None:
-        job = getattr(self, "_job_running", None)
+        job, self._job_running = self._job_running, None
         status = result.get("status")
-        if status in ("diverged",) and result.get("message"):
+        if job is None:  # dropped: the window closes or shows another document
+            self._update_training_actions()
+            return
+        if status == "diverged" and result.get("message"):
             self.show_error(self.tr("Training diverged"), result["message"])
-        if job is None or status == "error" or not result.get("history", {}).get("lr"):
+        if status == "error" or not (result.get("history") or {}).get("lr"):
             self._update_training_actions()
             return
         run = snapshot.make_run(job, result, self.session.project.new_run_id())

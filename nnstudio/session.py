@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import os
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QUndoStack
 
 from nnstudio.document import examples, project_file
@@ -37,7 +37,13 @@ class Session(QObject):
         self.undo_stack.setObjectName("undoStack")
         self.path: str | None = None
         self.untitled_name = ""
-        self.undo_stack.cleanChanged.connect(lambda _clean: self.stateChanged.emit())
+        # a bound slot, not a lambda: Qt drops the connection when the session is destroyed,
+        # before the undo stack (a child) announces its last clean change from its destructor
+        self.undo_stack.cleanChanged.connect(self._clean_changed)
+
+    @Slot(bool)
+    def _clean_changed(self, _clean: bool) -> None:
+        self.stateChanged.emit()
 
     # -- state ----------------------------------------------------------------------------
     @property
