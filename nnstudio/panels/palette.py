@@ -6,7 +6,7 @@ registry name as MIME data (``application/x-nnstudio-layer``) for the canvas.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, Qt, Signal
+from PySide6.QtCore import QEvent, QMimeData, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem
 
 from engine import layers as layer_registry
@@ -23,6 +23,7 @@ class Palette(QListWidget):
     def __init__(self, icon_for=None, parent=None):
         super().__init__(parent)
         named(self, "layerPalette", self.tr("Layer palette"))
+        self.icon_for = icon_for
         self.setDragEnabled(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         for name in layer_registry.names():
@@ -31,14 +32,27 @@ class Palette(QListWidget):
             item.setData(Qt.ItemDataRole.UserRole, name)
             item.setToolTip(cls.help)
             item.setStatusTip(cls.help)
-            if icon_for is not None:
-                try:
-                    item.setIcon(icon_for(f"layer-{name.replace('_', '-')}"))
-                except KeyError:
-                    pass
             self.addItem(item)
+        self._set_icons()
         self.itemActivated.connect(
             lambda item: self.layerActivated.emit(item.data(Qt.ItemDataRole.UserRole)))
+
+    def _set_icons(self) -> None:
+        if self.icon_for is None:
+            return
+        for row in range(self.count()):
+            item = self.item(row)
+            name = item.data(Qt.ItemDataRole.UserRole)
+            try:
+                item.setIcon(self.icon_for(f"layer-{name.replace('_', '-')}"))
+            except KeyError:
+                pass
+
+    def changeEvent(self, event) -> None:
+        # icons are drawn in the palette's text colour: redraw them for a new palette
+        if event.type() == QEvent.Type.PaletteChange:
+            self._set_icons()
+        super().changeEvent(event)
 
     def mimeData(self, items):
         data = QMimeData()
