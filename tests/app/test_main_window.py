@@ -962,15 +962,6 @@ INTERACTIVE = (QAbstractButton, QComboBox, QAbstractSpinBox, QLineEdit, QAbstrac
                QGraphicsView, QDockWidget, QToolBar)
 
 
-def _inside(widget, classes) -> bool:
-    parent = widget.parentWidget()
-    while parent is not None:
-        if isinstance(parent, classes):
-            return True
-        parent = parent.parentWidget()
-    return False
-
-
 def test_every_interactive_widget_has_an_object_name_and_an_accessible_name(window, qtbot):
     menu_entry(window, "action_example_spirals-classifier").trigger()
     window.scene.node_items["hidden1"].setSelected(True)  # the inspector shows its form
