@@ -32,6 +32,7 @@ from nnstudio.session import Session
 from nnstudio.training import snapshot
 from nnstudio.training.controller import TrainingController
 from nnstudio.views.loss_plot import LossPlot
+from nnstudio.views.neuron_view import NeuronPanel
 from nnstudio.widgets import named
 
 FILE_FILTER = "NN Studio projects (*.nnproj)"
@@ -133,6 +134,22 @@ class MainWindow(QMainWindow):
         self.data_dock.raise_()
         self.plots_dock = self._dock("plotsDock", self.tr("Plots"), self.loss_plot,
                                      Qt.DockWidgetArea.BottomDockWidgetArea, "panel-plots")
+        self.neuron_panel = NeuronPanel(self.session, data_shape=self._data_shape)
+        self.neuron_dock = self._dock("neuronDock", self.tr("Neurons"), self.neuron_panel,
+                                      Qt.DockWidgetArea.BottomDockWidgetArea, "layer-dense")
+        self.tabifyDockWidget(self.plots_dock, self.neuron_dock)
+        self.plots_dock.raise_()
+
+    def docks(self) -> tuple[QDockWidget, ...]:
+        return (self.palette_dock, self.inspector_dock, self.data_dock, self.training_dock,
+                self.plots_dock, self.neuron_dock)
+
+    def _data_shape(self):
+        """Input features and output units the data gives (for the neuron view)."""
+        ds = self.dataset()
+        if ds is None:
+            return None, None
+        return ds.n_features, snapshot.output_units(ds, self.session.project.training.loss["name"])
 
     def _action(self, name: str, text: str, slot=None, shortcut=None, icon_name=None,
                 tip: str | None = None) -> QAction:
@@ -232,8 +249,7 @@ class MainWindow(QMainWindow):
         edit.addAction(act["select_all"])
 
         view = self._menu(bar, "view", self.tr("&View"))
-        for dock in (self.palette_dock, self.inspector_dock, self.data_dock,
-                     self.training_dock, self.plots_dock):
+        for dock in self.docks():
             view.addAction(dock.toggleViewAction())
         view.addSeparator()
         view.addActions([act["zoom_in"], act["zoom_out"], act["zoom_fit"], act["arrange"]])
@@ -359,8 +375,7 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def reset_layout(self) -> None:
-        for dock in (self.palette_dock, self.inspector_dock, self.data_dock,
-                     self.training_dock, self.plots_dock):
+        for dock in self.docks():
             dock.setFloating(False)
             dock.show()
         self.restoreState(self._default_state)

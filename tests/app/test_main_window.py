@@ -1381,3 +1381,18 @@ def test_a_disk_full_while_saving_keeps_the_previous_file(window, qtbot, spirals
     assert [n for n in os.listdir(tmp_path) if n.endswith(".tmp")] == []
     trigger(window, "save")  # the disk has room again
     assert project_file.load(spirals_file).training.epochs == 6
+
+
+def test_the_neurons_dock_draws_the_trained_network(window, qtbot):
+    menu_entry(window, "action_example_xor-playground").trigger()
+    set_epochs(window, qtbot, 3)
+    window.neuron_dock.show()
+    window.neuron_dock.raise_()
+    with qtbot.waitSignal(window.controller.finished, timeout=TRAIN_TIMEOUT):
+        trigger(window, "train")
+    run = window.session.project.runs[-1]
+    view = window.neuron_panel.view
+    # 2-8-8-1: every neuron a circle, every weight a line, coloured from the run's weights
+    qtbot.waitUntil(lambda: view.counts()["neurons"] == 2 + 8 + 8 + 1, timeout=5000)
+    assert view.counts()["weight_lines"] == 2 * 8 + 8 * 8 + 8 * 1
+    assert run.weights is not None and "hidden1.weight" in run.weights
