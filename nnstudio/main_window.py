@@ -31,7 +31,6 @@ from nnstudio.panels.training_panel import TrainingPanel
 from nnstudio.session import Session
 from nnstudio.training import snapshot
 from nnstudio.training.controller import TrainingController
-from nnstudio.views.loss_plot import LossPlot
 from nnstudio.views.neuron_view import NeuronPanel
 from nnstudio.widgets import named
 
@@ -120,7 +119,8 @@ class MainWindow(QMainWindow):
         self.inspector = Inspector(self.session)
         self.data_panel = DataPanel(self.session)
         self.training_panel = TrainingPanel(self.session)
-        self.loss_plot = LossPlot()
+        self._loss_plot = None  # built after the first paint (pyqtgraph is slow to import)
+        self._first_paint_done = False
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
         self.palette_dock = self._dock("paletteDock", self.tr("Layers"), self.palette_widget,
                                        left, "panel-layers")
@@ -132,13 +132,36 @@ class MainWindow(QMainWindow):
                                         self.training_panel, right, "panel-training")
         self.tabifyDockWidget(self.data_dock, self.training_dock)
         self.data_dock.raise_()
-        self.plots_dock = self._dock("plotsDock", self.tr("Plots"), self.loss_plot,
+        placeholder = named(QLabel(self.tr("Loss and metric plots")), "plotsPlaceholder",
+                            self.tr("Plots"))
+        placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        placeholder.setMinimumHeight(200)  # the plots' height: the layout does not jump
+        self.plots_dock = self._dock("plotsDock", self.tr("Plots"), placeholder,
                                      Qt.DockWidgetArea.BottomDockWidgetArea, "panel-plots")
         self.neuron_panel = NeuronPanel(self.session, data_shape=self._data_shape)
         self.neuron_dock = self._dock("neuronDock", self.tr("Neurons"), self.neuron_panel,
                                       Qt.DockWidgetArea.BottomDockWidgetArea, "layer-dense")
         self.tabifyDockWidget(self.plots_dock, self.neuron_dock)
         self.plots_dock.raise_()
+
+    @property
+    def loss_plot(self):
+        """The loss and metric plots (built on first use, at the latest after the first
+        paint of the window)."""
+        if self._loss_plot is None:
+            from nnstudio.views.loss_plot import LossPlot
+
+            self._loss_plot = LossPlot()
+            self.plots_dock.setWidget(self._loss_plot)
+            if self.session.project.runs:
+                self._loss_plot.set_history(self.session.project.runs[-1].history)
+        return self._loss_plot
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if not self._first_paint_done:
+            self._first_paint_done = True
+            QTimer.singleShot(0, lambda: self.loss_plot)
 
     def docks(self) -> tuple[QDockWidget, ...]:
         return (self.palette_dock, self.inspector_dock, self.data_dock, self.training_dock,
@@ -585,9 +608,10 @@ class MainWindow(QMainWindow):
             # a run of the previous document must not become a run of this one
             self._job_running = None
             self.controller.stop()
-        self.loss_plot.clear()
-        if self.session.project.runs:
-            self.loss_plot.set_history(self.session.project.runs[-1].history)
+        if self._loss_plot is not None:  # else it shows the last run when it is built
+            self._loss_plot.clear()
+            if self.session.project.runs:
+                self._loss_plot.set_history(self.session.project.runs[-1].history)
         self.validate()
 
     def _selection_changed(self) -> None:

@@ -32,7 +32,6 @@ from engine import activations, initializers
 from engine import layers as layer_registry
 from nnstudio import glossary
 from nnstudio.editor.commands import SetNodeParameter
-from nnstudio.panels.activation_plot import ActivationPlot
 from nnstudio.widgets import named
 
 __all__ = ["Inspector", "SetNodeParameter", "NUMBER_RANGES"]
@@ -346,9 +345,10 @@ class Inspector(QWidget):
         self.form.setContentsMargins(0, 4, 0, 4)
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         layout.addWidget(self.form_host)
-        self.activation_plot = ActivationPlot(self)
-        self.activation_plot.setVisible(False)
-        layout.addWidget(self.activation_plot)
+        # the plot (pyqtgraph) is built when a layer with an activation is first shown:
+        # importing pyqtgraph is the largest part of the application's start-up
+        self._plot = None
+        self._plot_layout, self._plot_index = layout, layout.count()
         layout.addStretch(1)
 
         self._unsubscribe = None
@@ -396,7 +396,8 @@ class Inspector(QWidget):
             self.title.setText(self.tr("Select a layer on the canvas to edit it."))
             self.title.setToolTip("")
             self.description.setText("")
-            self.activation_plot.setVisible(False)
+            if self._plot is not None:
+                self._plot.setVisible(False)
             return
         self.title.setText(self.tr("<b>{0}</b> \u2014 {1} layer").format(node.id, node.type))
         text = _t(glossary.layer(node.type))
@@ -414,8 +415,22 @@ class Inspector(QWidget):
             field.widget.show()
             self._editors[param] = field
             self.labels[param] = label
-        self.activation_plot.setVisible("activation" in self._editors)
+        if "activation" in self._editors:
+            self.activation_plot.setVisible(True)
+        elif self._plot is not None:
+            self._plot.setVisible(False)
         self._refresh()
+
+    @property
+    def activation_plot(self):
+        """The activation's curve and derivative (created on first use)."""
+        if self._plot is None:
+            from nnstudio.panels.activation_plot import ActivationPlot
+
+            self._plot = ActivationPlot(self)
+            self._plot.setVisible(False)
+            self._plot_layout.insertWidget(self._plot_index, self._plot)
+        return self._plot
 
     # -- mirroring the document -----------------------------------------------------------
     def _on_change(self, change) -> None:
