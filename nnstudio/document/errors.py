@@ -3,8 +3,9 @@
 ``load`` raises nothing but :class:`ProjectFileError` (or a subclass): a missing file, a
 truncated zip, a bad JSON value and a weight of the wrong shape all surface as one typed error
 whose message says what is wrong and what a person can do, and whose ``where`` points at the
-place in the file ("project.json: document.network.nodes[2].type", "weights/run1.npz:
-h1.weight").  The command line prints ``str(error)``; the GUI shows it in a message box.
+place in the file ("project.json: document.network.nodes[2].type",
+"weights/run1/h1.weight.npy").  The command line prints ``str(error)``; the GUI shows it in
+a message box.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ import io
 import json
 import warnings
 import zipfile
+from urllib.parse import quote, unquote
 
 import numpy as np
 import pytest
@@ -73,9 +74,10 @@ def members(data: bytes) -> dict[str, tuple[int, bytes]]:
         return {i.filename: (i.compress_type, archive.read(i)) for i in archive.infolist()}
 
 
-def rezip(data: bytes, replace: dict | None = None, drop=(), add: dict | None = None) -> bytes:
+def rezip(data: bytes, replace: dict | None = None, drop=(), add: dict | None = None,
+          add_method: int = zipfile.ZIP_DEFLATED) -> bytes:
     """The archive with members replaced (bytes), dropped or added (stored as before; new
-    members deflated)."""
+    members deflated unless ``add_method`` says otherwise)."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tests add duplicate names on purpose
@@ -86,7 +88,7 @@ def rezip(data: bytes, replace: dict | None = None, drop=(), add: dict | None = 
             archive.writestr(zipfile.ZipInfo(name, (2026, 1, 1, 0, 0, 0)), blob,
                              compress_type=method)
         for name, blob in (add or {}).items():
-            archive.writestr(name, blob, compress_type=zipfile.ZIP_DEFLATED)
+            archive.writestr(name, blob, compress_type=add_method)
     return out.getvalue()
 
 
@@ -102,12 +104,28 @@ def with_json(data: bytes, edit) -> bytes:
     return rezip(data, {"project.json": json.dumps(doc).encode()})
 
 
+def npy(array) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
+def folder_arrays(data: bytes, folder: str) -> dict:
+    """``{parameter: array}`` of a weights folder (``"weights/run1/"``), in archive order."""
+    return {unquote(name[len(folder):-4]): np.load(io.BytesIO(blob), allow_pickle=False)
+            for name, (_, blob) in members(data).items()
+            if name.startswith(folder) and name.endswith(".npy")}
+
+
+def with_arrays(data: bytes, folder: str, arrays: dict) -> bytes:
+    """The archive with a weights folder's members replaced by ``arrays`` (stored .npy)."""
+    old = [n for n in members(data) if n.startswith(folder)]
+    return rezip(data, drop=old, add={folder + quote(k, safe="") + ".npy": npy(v)
+                                      for k, v in arrays.items()},
+                 add_method=zipfile.ZIP_STORED)
+
+
 def npz(arrays: dict) -> bytes:
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
     return buffer.getvalue()
-
-
-def npz_arrays(data: bytes, member: str) -> dict:
-    with np.load(io.BytesIO(members(data)[member][1]), allow_pickle=False) as z:
-        return {k: z[k] for k in z.files}

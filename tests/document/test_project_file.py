@@ -14,12 +14,14 @@ import pytest
 
 import nnstudio
 from engine import network
-from nnstudio.document import example_files, examples, migrations
+from nnstudio.document import example_files, examples, migrations, validation, zipio
 from nnstudio.document import project_file as pf
 from nnstudio.document.errors import (NewerFormatError, ProjectFileError, ProjectSaveError)
 from nnstudio.document.model import Project, Run
 
-from .conftest import members, project_json, trained_project, with_json
+from .conftest import folder_arrays, members, project_json, rezip, trained_project, with_json
+
+CURRENT = migrations.FORMAT_VERSION
 
 
 def same_weights(a: dict, b: dict) -> bool:
@@ -129,29 +131,88 @@ def test_layout_is_the_engines_weight_layout():
             "edges": [["in", "a"], ["in", "b"], ["b", "bn"], ["a", "cat"], ["bn", "cat"],
                       ["cat", "out"]]}
     weights = network.build(spec, 5, 2).get_weights()
-    assert pf._layout(spec, 5, 2) == {k: v.shape for k, v in weights.items()}
-    assert list(pf._layout(spec, 5, 2)) == list(weights)
+    assert validation.weight_layout(spec, 5, 2) == {k: v.shape for k, v in weights.items()}
+    assert list(validation.weight_layout(spec, 5, 2)) == list(weights)
 
 
 def test_the_archive_layout_is_as_documented(trained32):
     data = pf.dumps(trained32, saved=dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.timezone.utc))
     found = members(data)
-    assert list(found) == ["project.json", "data/notes.csv", "weights/run1.npz",
-                           "weights/run1.best.npz", "weights/run2.npz", "weights/run2.best.npz"]
+    names = list(trained32.runs[0].weights)
+    assert list(found) == (["project.json", "data/notes.csv"]
+                           + [f"weights/{run}/{n}.npy" for run in ("run1", "run1.best", "run2",
+                                                                   "run2.best") for n in names])
     assert found["project.json"][0] == zipfile.ZIP_DEFLATED
     assert all(found[n][0] == zipfile.ZIP_STORED for n in found if n.startswith("weights/"))
     head = project_json(data)
     assert list(head) == ["format", "format_version", "app_version", "saved", "document"]
-    assert head["format"] == "nnstudio-project" and head["format_version"] == 1
+    assert head["format"] == "nnstudio-project" and head["format_version"] == CURRENT == 2
     assert head["app_version"] == nnstudio.__version__
     assert head["saved"] == "2026-05-01T12:00:00+00:00"
     assert head["document"] == json.loads(json.dumps(trained32.to_dict()))
-    # plain numpy reads the weights, without pickles
+    # plain zipfile + numpy read the weights, without pickles, each member a .npy file
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        with np.load(io.BytesIO(archive.read("weights/run1.npz")), allow_pickle=False) as z:
-            assert z.files == list(trained32.runs[0].weights)
-            with archive.open("weights/run1.npz") as inner, zipfile.ZipFile(inner) as npz:
-                assert {i.compress_type for i in npz.infolist()} == {zipfile.ZIP_STORED}
+        assert archive.testzip() is None  # every CRC right
+        for run in trained32.runs:
+            for folder, arrays in ((f"weights/{run.id}/", run.weights),
+                                   (f"weights/{run.id}.best/", run.best_weights)):
+                for name, array in arrays.items():
+                    loaded = np.load(io.BytesIO(archive.read(f"{folder}{name}.npy")),
+                                     allow_pickle=False)
+                    assert loaded.dtype == array.dtype and np.array_equal(loaded, array)
+
+
+def test_the_array_members_are_plain_npy_files_a_reader_can_map(trained32):
+    """A stored member's data is exactly np.save's bytes, found after the local header."""
+    data = pf.dumps(trained32)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        info = archive.getinfo("weights/run1/hidden1.weight.npy")
+        start = zipio.data_offset(zipio.MemorySource(data), info.header_offset,
+                                  info.filename.encode())
+    array = trained32.runs[0].weights["hidden1.weight"]
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    assert data[start:start + info.file_size] == buffer.getvalue()
+
+
+def test_parameter_names_are_percent_encoded_in_member_names():
+    """Node ids are any text: a '/' must not make a folder, nor '%' be ambiguous."""
+    project = examples.xor_playground()
+    spec = project.spec()
+    renamed = {"hidden1": "a/b.c", "hidden2": "50% ü:\\x"}
+    for node in spec["nodes"]:
+        node["id"] = renamed.get(node["id"], node["id"])
+    spec["edges"] = [[renamed.get(a, a), renamed.get(b, b)] for a, b in spec["edges"]]
+    net = network.build(spec, 2, 1, seed=3)
+    project.add_run(Run("r1", "r", "2026-01-01T00:00:00+00:00",
+                        {"spec": spec, "n_features": 2, "n_outputs": 1,
+                         "training": project.training.to_dict(),
+                         "data": project.data.to_dict()}, weights=net.get_weights()))
+    data = pf.dumps(project)
+    weights = [n for n in members(data) if n.startswith("weights/")]
+    assert "weights/r1/a%2Fb.c.weight.npy" in weights
+    assert "weights/r1/50%25%20%C3%BC%3A%5Cx.bias.npy" in weights
+    assert all(n.count("/") == 2 for n in weights)
+    assert pf.loads(data) == project
+    assert list(folder_arrays(data, "weights/r1/")) == list(net.get_weights())
+
+
+def test_zip64_records_are_read(trained32):
+    """Archives over 4 GiB need zip64 records; the writer puts them exactly where zipfile
+    does, and forced everywhere they must still read (with zipfile and with load)."""
+    plan = pf._prepare(trained32, None, None, "")
+    out = io.BytesIO()
+    real = zipio.ZipWriter.__init__
+    try:
+        zipio.ZipWriter.__init__ = lambda self, f, t, zip64_limit=0: real(self, f, t, 0)
+        pf._write(plan, out)
+    finally:
+        zipio.ZipWriter.__init__ = real
+    data = out.getvalue()
+    assert b"PK\x06\x06" in data  # the zip64 end record
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert archive.testzip() is None
+    assert pf.loads(data) == trained32
 
 
 def test_same_project_and_time_give_the_same_bytes(trained32):
@@ -179,19 +240,20 @@ def test_files_zipped_again_with_compression_still_load(trained32):
     assert pf.loads(out.getvalue()) == trained32
 
 
-def test_compressed_npz_weights_from_other_tools_load(trained32):
+def test_deflated_array_members_load(trained32):
+    """Another tool may deflate single members; load reads (and checks) them too."""
     data = pf.dumps(trained32)
-    arrays = dict(np.load(io.BytesIO(members(data)["weights/run1.npz"][1])))
-    buffer = io.BytesIO()
-    np.savez_compressed(buffer, **arrays)
-    from .conftest import rezip
-    assert pf.loads(rezip(data, {"weights/run1.npz": buffer.getvalue()})) == trained32
+    name = "weights/run2.best/hidden2.weight.npy"
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for member, (method, blob) in members(data).items():
+            archive.writestr(member, blob, zipfile.ZIP_DEFLATED if member == name else method)
+    assert pf.loads(out.getvalue()) == trained32
 
 
 def test_unknown_members_outside_weights_and_data_are_ignored(trained32):
-    from .conftest import rezip
     data = rezip(pf.dumps(trained32), add={"thumbnail.png": b"\x89PNG", "__MACOSX/x": b"",
-                                            "weights/": b""})
+                                            "weights/": b"", "weights/run1/": b""})
     assert pf.loads(data) == trained32
 
 
@@ -215,7 +277,8 @@ def test_write_examples_writes_every_example(tmp_path):
 
 # -- versions and migrations ---------------------------------------------------------------------
 def test_a_registered_migration_upgrades_an_old_file(monkeypatch, trained32):
-    """Pretend format 1 stored positions as {"x", "y"} and format 2 (current) as [x, y]."""
+    """Pretend the current format stored positions as {"x", "y"} and the next one (made
+    current) as [x, y]."""
     def positions_as_objects(doc):
         for node in doc["document"]["network"]["nodes"]:
             x, y = node["position"]
@@ -230,12 +293,12 @@ def test_a_registered_migration_upgrades_an_old_file(monkeypatch, trained32):
             node["position"] = [node["position"]["x"], node["position"]["y"]]
         return data
 
-    monkeypatch.setattr(migrations, "FORMAT_VERSION", 2)
-    monkeypatch.setitem(migrations.MIGRATIONS, 1, positions_as_lists)
+    monkeypatch.setattr(migrations, "FORMAT_VERSION", CURRENT + 1)
+    monkeypatch.setitem(migrations.MIGRATIONS, CURRENT, positions_as_lists)
     assert pf.loads(old_file) == trained32
-    assert calls == [1]
+    assert calls == [CURRENT]
     # and saving writes the current format
-    assert project_json(pf.dumps(trained32))["format_version"] == 2
+    assert project_json(pf.dumps(trained32))["format_version"] == CURRENT + 1
 
 
 def test_migrations_run_in_sequence(monkeypatch):
@@ -248,44 +311,87 @@ def test_migrations_run_in_sequence(monkeypatch):
             return data
         return migrate
 
-    monkeypatch.setattr(migrations, "FORMAT_VERSION", 4)
-    for v in (1, 2, 3):
-        monkeypatch.setitem(migrations.MIGRATIONS, v, step(v))
     project = examples.xor_playground()
-    data = with_json(pf.dumps(project), lambda d: d.update(format_version=1))
+    data = pf.dumps(project)
+    monkeypatch.setattr(migrations, "FORMAT_VERSION", CURRENT + 3)
+    for v in (CURRENT, CURRENT + 1, CURRENT + 2):
+        monkeypatch.setitem(migrations.MIGRATIONS, v, step(v))
     assert pf.loads(data).training.epochs == project.training.epochs + 3
-    assert order == [1, 2, 3]
+    assert order == [CURRENT, CURRENT + 1, CURRENT + 2]
+
+
+def test_an_archive_migration_renames_members(monkeypatch, trained32):
+    """The archive's part of a migration: pretend the current format kept weights under
+    'arrays/' and the next one under 'weights/'."""
+    data = pf.dumps(trained32)
+    old_file = rezip(data, drop=[n for n in members(data) if n.startswith("weights/")],
+                     add={"arrays/" + n[len("weights/"):]: blob
+                          for n, (_, blob) in members(data).items() if n.startswith("weights/")},
+                     add_method=zipfile.ZIP_STORED)
+
+    def arrays_become_weights(archive):
+        for name in archive.names():
+            if name.startswith("arrays/"):
+                archive.rename(name, "weights/" + name[len("arrays/"):])
+
+    monkeypatch.setattr(migrations, "FORMAT_VERSION", CURRENT + 1)
+    monkeypatch.setitem(migrations.MIGRATIONS, CURRENT, lambda d: d)
+    monkeypatch.setitem(migrations.ARCHIVE_MIGRATIONS, CURRENT, arrays_become_weights)
+    assert pf.loads(old_file) == trained32
+    monkeypatch.delitem(migrations.ARCHIVE_MIGRATIONS, CURRENT)
+    with pytest.raises(ProjectFileError, match="is missing"):
+        pf.loads(old_file)
+
+
+def test_a_failing_archive_migration_is_a_project_file_error(monkeypatch):
+    def broken(archive):
+        raise KeyError("nothing")
+
+    data = pf.dumps(examples.xor_playground())
+    monkeypatch.setattr(migrations, "FORMAT_VERSION", CURRENT + 1)
+    monkeypatch.setitem(migrations.MIGRATIONS, CURRENT, lambda d: d)
+    monkeypatch.setitem(migrations.ARCHIVE_MIGRATIONS, CURRENT, broken)
+    with pytest.raises(ProjectFileError, match=f"archive from format {CURRENT} to format "
+                                               f"{CURRENT + 1}") as info:
+        pf.loads(data)
+    assert not info.value.unexpected
 
 
 def test_a_failing_migration_is_a_project_file_error(monkeypatch):
     def broken(data):
         return data["no such key"]
 
-    monkeypatch.setattr(migrations, "FORMAT_VERSION", 2)
-    monkeypatch.setitem(migrations.MIGRATIONS, 1, broken)
-    data = with_json(pf.dumps(examples.xor_playground()), lambda d: d.update(format_version=1))
-    with pytest.raises(ProjectFileError, match="from format 1 to format 2") as info:
+    data = pf.dumps(examples.xor_playground())
+    monkeypatch.setattr(migrations, "FORMAT_VERSION", CURRENT + 1)
+    monkeypatch.setitem(migrations.MIGRATIONS, CURRENT, broken)
+    with pytest.raises(ProjectFileError, match=f"from format {CURRENT} to format "
+                                               f"{CURRENT + 1}") as info:
         pf.loads(data)
     assert info.value.where == "project.json" and not info.value.unexpected
 
 
 def test_a_gap_in_the_migrations_is_a_clear_error(monkeypatch):
-    monkeypatch.setattr(migrations, "FORMAT_VERSION", 3)
-    monkeypatch.setitem(migrations.MIGRATIONS, 2, lambda d: d)
-    data = with_json(pf.dumps(examples.xor_playground()), lambda d: d.update(format_version=1))
+    data = pf.dumps(examples.xor_playground())
+    monkeypatch.setattr(migrations, "FORMAT_VERSION", CURRENT + 2)
+    monkeypatch.setitem(migrations.MIGRATIONS, CURRENT + 1, lambda d: d)
     with pytest.raises(ProjectFileError, match="older NN Studio first"):
         pf.loads(data)
 
 
+def test_every_older_format_has_a_migration():
+    assert set(migrations.MIGRATIONS) == set(range(1, CURRENT))
+    assert set(migrations.ARCHIVE_MIGRATIONS) <= set(migrations.MIGRATIONS)
+
+
 def test_a_newer_file_is_refused_before_anything_else_is_read():
-    # a format-2 document may look like anything; only the version is read
+    # a newer document may look like anything; only the version is read
     data = with_json(pf.dumps(examples.xor_playground()),
-                     lambda d: {"format": "nnstudio-project", "format_version": 2,
+                     lambda d: {"format": "nnstudio-project", "format_version": CURRENT + 1,
                                 "app_version": "9.0.0", "brand new": {"layout": []}})
     with pytest.raises(NewerFormatError) as info:
         pf.loads(data, "future.nnproj")
     err = info.value
-    assert (err.found, err.supported) == (2, 1)
+    assert (err.found, err.supported) == (CURRENT + 1, CURRENT)
     assert "update NN Studio" in str(err) and "NN Studio 9.0.0" in str(err)
     assert err.where == "project.json: format_version" and err.path == "future.nnproj"
 
@@ -319,21 +425,22 @@ def test_a_failure_while_writing_leaves_the_old_file_intact(tmp_path, monkeypatc
     assert os.listdir(tmp_path) == ["p.nnproj"]
 
 
-def test_a_failure_inside_numpy_midway_leaves_the_old_file_intact(tmp_path, monkeypatch,
-                                                                   trained32):
+def test_a_failure_midway_through_the_weights_leaves_the_old_file_intact(tmp_path, monkeypatch,
+                                                                        trained32):
     path = tmp_path / "p.nnproj"
     pf.save(examples.spirals_classifier(), path)
     before = path.read_bytes()
     calls = []
+    real = zipio.ZipWriter.write_array
 
-    def savez_fails_second_time(stream, **arrays):
+    def fails_second_time(self, *args):
         calls.append(1)
         if len(calls) == 2:
-            stream.write(b"\0" * 1000)
+            self.f.write(b"\0" * 1000)
             raise MemoryError("out of memory")
-        np.savez(stream, **arrays)
+        real(self, *args)
 
-    monkeypatch.setattr(pf.np, "savez", savez_fails_second_time)
+    monkeypatch.setattr(zipio.ZipWriter, "write_array", fails_second_time)
     with pytest.raises(ProjectSaveError, match="MemoryError"):
         pf.save(trained32, path)
     assert path.read_bytes() == before and os.listdir(tmp_path) == ["p.nnproj"]
@@ -417,13 +524,13 @@ def test_save_refuses_settings_a_load_would_refuse():
 def test_save_refuses_weights_that_do_not_fit(trained32):
     project = trained_project()
     project.runs[0].weights["hidden1.weight"] = np.zeros((3, 3), np.float32)
-    _refused(project, r"shape \(3, 3\)", "weights/run1.npz: hidden1.weight")
+    _refused(project, r"shape \(3, 3\)", "weights/run1/hidden1.weight.npy")
     project = trained_project()
     project.runs[1].best_weights["output.bias"] = np.array([np.nan], np.float32)
-    _refused(project, "NaN", "weights/run2.best.npz: output.bias")
+    _refused(project, "NaN", "weights/run2.best/output.bias.npy")
     project = trained_project()
     del project.runs[0].weights["output.bias"]
-    _refused(project, "missing", "weights/run1.npz: output.bias")
+    _refused(project, "missing", "weights/run1/output.bias.npy")
     project = trained_project()
     project.runs[0].weights["hidden1.bias"] = project.runs[0].weights["hidden1.bias"].astype(
         np.float16)

@@ -11,14 +11,16 @@ import numpy as np
 import pytest
 
 from nnstudio.document import project_file as pf
+from nnstudio.document import zipio
 from nnstudio.document.errors import (CorruptProjectError, NewerFormatError, NotAProjectError,
                                       ProjectFileError, ProjectLimitError)
 
-from .conftest import (members, npz, npz_arrays, project_json, rezip, trained_project,
-                       with_json)
+from .conftest import (folder_arrays, members, npy, project_json, rezip, trained_project,
+                       with_arrays, with_json)
 
 GOOD = pf.dumps(trained_project())
-W1 = "weights/run1.npz"
+W1 = "weights/run1/"          # run1's last weights
+B2 = "weights/run2.best/"     # run2's best weights
 
 
 def load_error(data: bytes, name: str = "broken.nnproj") -> ProjectFileError:
@@ -35,11 +37,11 @@ def json_edit(edit):
     return lambda data: with_json(data, edit)
 
 
-def weights_edit(edit, member=W1):
+def weights_edit(edit, folder=W1):
     def apply(data):
-        arrays = npz_arrays(data, member)
+        arrays = folder_arrays(data, folder)
         arrays = edit(arrays) or arrays
-        return rezip(data, {member: npz(arrays)})
+        return with_arrays(data, folder, arrays)
     return apply
 
 
@@ -61,25 +63,21 @@ def set_key(value, *path):
     return edit
 
 
-def flip_in_array(member: str, parameter: str):
-    """Flip one bit in the last byte of a parameter's data inside a stored weights member."""
+def flip_in_array(member: str, at: float = 1.0):
+    """Flip one bit of a stored member's data (``at``: where, 0 = first byte, 1 = last)."""
     def apply(data):
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            outer = archive.getinfo(member)
-            blob = archive.read(member)
-        with zipfile.ZipFile(io.BytesIO(blob)) as npz_archive:
-            inner = npz_archive.getinfo(parameter + ".npy")
-        start = pf._data_offset(io.BytesIO(data), outer, None)
-        position = start + pf._data_offset(io.BytesIO(blob), inner, None) + inner.file_size - 1
+            info = archive.getinfo(member)
+        start = zipio.data_offset(zipio.MemorySource(data), info.header_offset,
+                                  member.encode())
         out = bytearray(data)
-        out[position] ^= 0x01
+        out[start + min(int(at * info.file_size), info.file_size - 1)] ^= 0x01
         return bytes(out)
     return apply
 
 
 def central_entry(data, member: str) -> int:
-    """Offset of a member's entry in the outer zip's central directory (the npz members hold
-    central directories of their own, earlier in the file)."""
+    """Offset of a member's entry in the zip's central directory."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         start = archive.start_dir
     pos = start
@@ -130,8 +128,18 @@ CASES = {
                            CorruptProjectError, "weights/run9.npz", "not listed"),
     "undeclared data": (lambda d: rezip(d, add={"data/extra.csv": b""}), CorruptProjectError,
                         "data/extra.csv", "not listed"),
-    "missing weights member": (lambda d: rezip(d, drop={"weights/run2.best.npz"}),
-                               CorruptProjectError, "weights/run2.best.npz", "missing"),
+    "missing weights": (lambda d: rezip(d, drop={n for n in members(d) if n.startswith(B2)}),
+                        CorruptProjectError, B2 + "hidden1.weight.npy",
+                        "parameter hidden1.weight of run 'run2' is missing"),
+    "undeclared weights folder": (lambda d: rezip(d, add={"weights/run3/h.weight.npy": b""}),
+                                  CorruptProjectError, "weights/run3/h.weight.npy",
+                                  "not listed"),
+    "a weights member in a sub-folder": (
+        lambda d: rezip(d, add={W1 + "x/hidden1.bias.npy": b""}), CorruptProjectError,
+        W1 + "x/hidden1.bias.npy", "not listed"),
+    "a parameter's name spelled otherwise": (
+        lambda d: rezip(d, add={W1 + "hidden%31.bias.npy": b""}), CorruptProjectError,
+        W1 + "hidden%31.bias.npy", "spelling"),
     "missing embedded member": (lambda d: rezip(d, drop={"data/notes.csv"}),
                                 CorruptProjectError, "data/notes.csv", "missing"),
     "a member declared too large (zip bomb)": (declare_size("data/notes.csv", 0xFFFFFFF0),
@@ -156,7 +164,7 @@ CASES = {
     "no format key": (json_edit(drop_key("format")), NotAProjectError, "project.json",
                       "no 'format' key"),
     "newer version": (json_edit(set_key(3, "format_version")), NewerFormatError,
-                      "project.json: format_version", "format 3.*up to 1: update NN Studio"),
+                      "project.json: format_version", "format 3.*up to 2: update NN Studio"),
     "version as text": (json_edit(set_key("1", "format_version")), CorruptProjectError,
                         "project.json: format_version", "whole number"),
     "version zero": (json_edit(set_key(0, "format_version")), CorruptProjectError,
@@ -284,41 +292,64 @@ CASES = {
         "unknown optimizer"),
     "run network with more outputs than its weights": (
         json_edit(set_key(3, *R0, "settings", "n_features")), CorruptProjectError,
-        "weights/run1.npz: hidden1.weight", r"shape \(8, 2\).*needs \(8, 3\)"),
+        W1 + "hidden1.weight.npy", r"shape \(8, 2\).*needs \(8, 3\)"),
     # -- weights
     "weights of the wrong shape": (
         weights_edit(lambda a: a.update({"hidden1.weight": np.zeros((8, 5), np.float32)})),
-        CorruptProjectError, "weights/run1.npz: hidden1.weight",
+        CorruptProjectError, W1 + "hidden1.weight.npy",
         r"shape \(8, 5\), but the network of run 'run1' needs \(8, 2\)"),
     "a missing parameter": (weights_edit(lambda a: a.pop("output.bias") and None),
-                            CorruptProjectError, "weights/run1.npz: output.bias",
+                            CorruptProjectError, W1 + "output.bias.npy",
                             "parameter output.bias of run 'run1' is missing"),
     "an unknown parameter": (weights_edit(lambda a: a.update({"extra.weight": np.zeros(2)})),
-                             CorruptProjectError, "weights/run1.npz: extra.weight",
+                             CorruptProjectError, W1 + "extra.weight.npy",
                              "no parameter 'extra.weight'"),
     "NaN weights": (weights_edit(lambda a: a["hidden2.bias"].__setitem__(3, np.nan)),
-                    CorruptProjectError, "weights/run1.npz: hidden2.bias", "NaN or infinite"),
+                    CorruptProjectError, W1 + "hidden2.bias.npy", "NaN or infinite"),
     "infinite best weights": (
-        weights_edit(lambda a: a["output.weight"].__setitem__((0, 0), np.inf),
-                     "weights/run2.best.npz"),
-        CorruptProjectError, "weights/run2.best.npz: output.weight", "NaN or infinite"),
+        weights_edit(lambda a: a["output.weight"].__setitem__((0, 0), np.inf), B2),
+        CorruptProjectError, B2 + "output.weight.npy", "NaN or infinite"),
     "object dtype (a pickle)": (weights_edit(pickled), CorruptProjectError,
-                                "weights/run1.npz: hidden1.bias", "Python objects"),
+                                W1 + "hidden1.bias.npy", "Python objects"),
     "integer weights": (weights_edit(lambda a: a.update(
         {"hidden1.bias": np.zeros(8, np.int32)})), CorruptProjectError,
-        "weights/run1.npz: hidden1.bias", "dtype int32"),
+        W1 + "hidden1.bias.npy", "dtype int32"),
     "big-endian weights": (weights_edit(big_endian), CorruptProjectError,
-                           "weights/run1.npz: hidden1.bias", "little-endian"),
-    "weights that are not an npz": (lambda d: rezip(d, {W1: b"not an npz archive"}),
-                                    CorruptProjectError, W1, "damaged"),
-    "a bit flipped in the weights": (flip_in_array(W1, "hidden2.weight"), CorruptProjectError,
-                                     "weights/run1.npz: hidden2.weight", "checksum"),
-    "a bit flipped in best weights": (flip_in_array("weights/run2.best.npz", "output.bias"),
-                                      CorruptProjectError, "weights/run2.best.npz: output.bias",
+                           W1 + "hidden1.bias.npy", "little-endian"),
+    "Fortran-ordered weights from another tool": (
+        weights_edit(lambda a: a.update({"hidden1.weight": np.asfortranarray(
+            a["hidden1.weight"]) + np.nan})), CorruptProjectError, W1 + "hidden1.weight.npy",
+        "NaN"),
+    "a member that is not an array": (lambda d: rezip(d, {W1 + "hidden1.bias.npy": b"no"}),
+                                      CorruptProjectError, W1 + "hidden1.bias.npy",
+                                      "not a .npy array"),
+    "an npy header longer than its member": (
+        lambda d: rezip(d, {W1 + "hidden1.bias.npy": b"\x93NUMPY\x01\x00\xff\x00{}"}),
+        CorruptProjectError, W1 + "hidden1.bias.npy", "header of 265 bytes"),
+    "an npy header of an unknown version": (
+        lambda d: rezip(d, {W1 + "hidden1.bias.npy": b"\x93NUMPY\x03\x00" + bytes(200)}),
+        CorruptProjectError, W1 + "hidden1.bias.npy", "version 3.0"),
+    "an npy header numpy refuses": (
+        lambda d: rezip(d, {W1 + "hidden1.bias.npy": b"\x93NUMPY\x01\x00\x08\x00{'x': 1}"}),
+        CorruptProjectError, W1 + "hidden1.bias.npy", "not a valid .npy array"),
+    "an array member with bytes to spare": (
+        lambda d: rezip(d, {W1 + "hidden1.bias.npy": npy(np.zeros(8, np.float32)) + b"\0"}),
+        CorruptProjectError, W1 + "hidden1.bias.npy", "needs 160"),
+    "a bit flipped in the weights": (flip_in_array(W1 + "hidden2.weight.npy"),
+                                     CorruptProjectError, W1 + "hidden2.weight.npy",
+                                     "checksum"),
+    "a bit flipped in an npy header": (flip_in_array(W1 + "hidden2.weight.npy", 0.2),
+                                       CorruptProjectError, W1 + "hidden2.weight.npy",
+                                       "checksum|valid|shape|needs"),
+    "a bit flipped in best weights": (flip_in_array(B2 + "output.bias.npy"),
+                                      CorruptProjectError, B2 + "output.bias.npy",
                                       "checksum"),
     "weights member too large for its network": (
-        lambda d: rezip(d, {W1: npz({**npz_arrays(d, W1), "x": np.zeros(100_000)})}),
-        CorruptProjectError, W1, "larger than the weights"),
+        lambda d: rezip(d, {W1 + "hidden1.bias.npy": npy(np.zeros(100_000))}),
+        ProjectLimitError, W1 + "hidden1.bias.npy", "more than the 4.1 KiB"),
+    "a weights member that points at another member's header": (
+        lambda d: _retarget(d, W1 + "hidden1.bias.npy", W1 + "hidden1.weight.npy"),
+        CorruptProjectError, W1 + "hidden1.bias.npy", "names another member"),
 }
 
 
@@ -336,9 +367,18 @@ def test_the_cases_start_from_a_file_that_loads():
     assert pf.loads(GOOD) == trained_project()
 
 
-def test_a_bit_flip_in_the_weights_names_the_parameter():
-    err = load_error(flip_in_array(W1, "hidden1.bias")(GOOD))
-    assert err.where == W1 + ": hidden1.bias" and "CRC" in err.reason
+def _retarget(data: bytes, member: str, other: str) -> bytes:
+    """Point a member's directory entry at another member's local header."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        offset = archive.getinfo(other).header_offset
+    out = bytearray(data)
+    struct.pack_into("<L", out, central_entry(data, member) + 42, offset)
+    return bytes(out)
+
+
+def test_a_bit_flip_in_the_weights_names_the_member():
+    err = load_error(flip_in_array(W1 + "hidden1.bias.npy", 0.9)(GOOD))
+    assert err.where == W1 + "hidden1.bias.npy" and "CRC" in err.reason
 
 
 def test_a_missing_file(tmp_path):
@@ -412,7 +452,7 @@ def test_the_error_message_reads_as_one_sentence_a_person_can_act_on():
     assert str(err) == (
         "spirals.nnproj: project.json: format_version: this project was saved by NN Studio "
         f"{project_json(GOOD)['app_version']} (file format 3); this version of NN Studio reads "
-        "file formats up to 1: update NN Studio to open it")
+        "file formats up to 2: update NN Studio to open it")
     err = load_error(with_json(GOOD, set_key("ten", *T, "epochs")), "p.nnproj")
     assert str(err) == ("p.nnproj: project.json: document.training.epochs: must be a whole "
                         "number >= 1, got 'ten' (text)")
@@ -426,8 +466,9 @@ def test_json_nan_in_a_setting_is_refused():
 
 
 def test_every_training_setting_has_a_check():
+    from nnstudio.document import validation
     from nnstudio.document.model import TrainingSettings
-    assert set(pf._TRAINING_CHECKS) == set(TrainingSettings.field_names())
+    assert set(validation.TRAINING_CHECKS) == set(TrainingSettings.field_names())
 
 
 def test_a_file_with_an_archive_comment_still_loads():
@@ -464,4 +505,4 @@ def test_a_run_network_the_engine_fails_on_is_a_clean_error():
         spec["edges"] = [[("hidden.1" if e == "hidden1" else e) for e in edge]
                          for edge in spec["edges"]]
     err = load_error(with_json(GOOD, dotted))
-    assert err.where.startswith(("project.json: document.runs[0]", "weights/run1"))
+    assert err.where.startswith(("project.json: document.runs[0]", W1))

@@ -19,11 +19,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nnstudio.document import examples
+from nnstudio.document import examples, zipio
 from nnstudio.document import project_file as pf
 from nnstudio.document.errors import ProjectFileError
 
-from .conftest import members, npz, npz_arrays, rezip, trained_project
+from .conftest import folder_arrays, members, rezip, trained_project, with_arrays
+from .test_format1 import FORMAT1
 
 TRAINED = pf.dumps(trained_project(), saved=dt.datetime(2026, 1, 1))
 EXAMPLE = pf.dumps(examples.spirals_classifier(), saved=dt.datetime(2026, 1, 1))
@@ -79,13 +80,14 @@ def resaves(project) -> None:
 
 
 @SETTINGS
-@given(base=st.sampled_from([TRAINED, EXAMPLE]), fraction=st.floats(0, 1, exclude_max=True))
+@given(base=st.sampled_from([TRAINED, EXAMPLE, FORMAT1]),
+       fraction=st.floats(0, 1, exclude_max=True))
 def test_truncated_files(base, fraction):
     assert load_or_typed_error(base[:int(len(base) * fraction)]) is None
 
 
 @SETTINGS
-@given(base=st.sampled_from([TRAINED, EXAMPLE]),
+@given(base=st.sampled_from([TRAINED, EXAMPLE, FORMAT1]),
        flips=st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(1, 255)),
                       min_size=1, max_size=6))
 def test_flipped_bytes(base, flips):
@@ -102,20 +104,27 @@ def _span(data: bytes, member: str) -> tuple[int, int]:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         info = archive.getinfo(member)
     start = info.header_offset
-    return start, pf._data_offset(io.BytesIO(data), info, None) + info.compress_size
+    return start, zipio.data_offset(zipio.MemorySource(data), start,
+                                    member.encode()) + info.compress_size
 
 
-WEIGHT_SPANS = [_span(TRAINED, m) for m in ("weights/run1.npz", "weights/run2.best.npz")]
+WEIGHT_SPANS = [_span(TRAINED, m) for m in ("weights/run1/hidden1.weight.npy",
+                                            "weights/run1/output.bias.npy",
+                                            "weights/run2.best/hidden2.weight.npy")]
 JSON_SPAN = _span(TRAINED, "project.json")
+FORMAT1_SPANS = [_span(FORMAT1, m) for m in ("weights/run1.npz", "weights/run1.best.npz")]
 
 
 @SETTINGS
-@given(span=st.sampled_from(WEIGHT_SPANS + [JSON_SPAN]),
+@given(span=st.sampled_from([(TRAINED, s) for s in WEIGHT_SPANS + [JSON_SPAN]]
+                            + [(FORMAT1, s) for s in FORMAT1_SPANS]),
        flips=st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(1, 255)),
                       min_size=1, max_size=3))
 def test_flipped_bytes_inside_weights_and_project_json(span, flips):
-    """The weights' npy headers and npz directories, and the deflated JSON, hit directly."""
-    data = bytearray(TRAINED)
+    """The weights' local and npy headers, the deflated JSON, and the nested archives of a
+    format-1 file (their directories too), hit directly."""
+    base, span = span
+    data = bytearray(base)
     start, end = span
     for where, mask in flips:
         data[start + int(where * (end - start))] ^= mask
@@ -196,13 +205,13 @@ DTYPES = ["<f4", "<f8", ">f4", "<f2", "<i4", "|b1", "<c8", "|u1", "<M8[s]", "|S3
 
 
 @SETTINGS
-@given(parameter=st.sampled_from(sorted(npz_arrays(TRAINED, "weights/run1.npz"))),
+@given(parameter=st.sampled_from(sorted(folder_arrays(TRAINED, "weights/run1/"))),
        dtype=st.sampled_from(DTYPES),
        shape=st.lists(st.integers(0, 9), max_size=3).map(tuple),
        fill=st.sampled_from([0.0, 1.5, np.nan, np.inf]),
        drop=st.booleans())
 def test_replaced_weight_arrays(parameter, dtype, shape, fill, drop):
-    arrays = npz_arrays(TRAINED, "weights/run1.npz")
+    arrays = folder_arrays(TRAINED, "weights/run1/")
     if drop:
         del arrays[parameter]
     else:
@@ -212,7 +221,7 @@ def test_replaced_weight_arrays(parameter, dtype, shape, fill, drop):
         elif array.dtype.kind == "O":
             array[...] = None
         arrays[parameter] = array
-    project = load_or_typed_error(rezip(TRAINED, {"weights/run1.npz": npz(arrays)}))
+    project = load_or_typed_error(with_arrays(TRAINED, "weights/run1/", arrays))
     if project is not None:
         w = project.runs[0].weights[parameter]
         assert w.dtype.str in ("<f4", "<f8") and np.isfinite(w).all()
