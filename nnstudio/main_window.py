@@ -22,11 +22,13 @@ from nnstudio.canvas.scene import NetworkScene
 from nnstudio.canvas.view import CanvasView
 from nnstudio.document import examples
 from nnstudio.document.errors import ProjectFileError
-from nnstudio.editor.commands import AddRun, MoveNodes, RemoveNodes
+from nnstudio.editor.commands import AddRun
 from nnstudio.icons import app_icon, icon
 from nnstudio.panels.data_panel import DataPanel
 from nnstudio.panels.inspector import Inspector
 from nnstudio.panels.palette import Palette
+from nnstudio.panels.problems import ProblemsPanel
+from nnstudio.panels.summary import SummaryPanel
 from nnstudio.panels.training_panel import TrainingPanel
 from nnstudio.session import Session
 from nnstudio.training import snapshot
@@ -72,6 +74,8 @@ class MainWindow(QMainWindow):
         self.setDockNestingEnabled(True)
 
         self.scene = NetworkScene(self.session.project, self)
+        self.scene.push = self.session.push  # every canvas gesture: one undo step
+        self.scene.ask_reconnect = self._reconnect_wanted
         self.view = named(CanvasView(self.scene), "canvas", self.tr("Network canvas"))
         self.setCentralWidget(self.view)
         self._build_docks()
@@ -142,6 +146,15 @@ class MainWindow(QMainWindow):
         self.neuron_dock = self._dock("neuronDock", self.tr("Neurons"), self.neuron_panel,
                                       Qt.DockWidgetArea.BottomDockWidgetArea, "layer-dense")
         self.tabifyDockWidget(self.plots_dock, self.neuron_dock)
+        self.problems_panel = ProblemsPanel()
+        self.problems_dock = self._dock("problemsDock", self.tr("Problems"),
+                                        self.problems_panel,
+                                        Qt.DockWidgetArea.BottomDockWidgetArea, "panel-inspector")
+        self.summary_panel = SummaryPanel()
+        self.summary_dock = self._dock("summaryDock", self.tr("Summary"), self.summary_panel,
+                                       Qt.DockWidgetArea.BottomDockWidgetArea, "panel-layers")
+        self.tabifyDockWidget(self.plots_dock, self.problems_dock)
+        self.tabifyDockWidget(self.plots_dock, self.summary_dock)
         self.plots_dock.raise_()
 
     @property
@@ -165,7 +178,7 @@ class MainWindow(QMainWindow):
 
     def docks(self) -> tuple[QDockWidget, ...]:
         return (self.palette_dock, self.inspector_dock, self.data_dock, self.training_dock,
-                self.plots_dock, self.neuron_dock)
+                self.plots_dock, self.neuron_dock, self.problems_dock, self.summary_dock)
 
     def _data_shape(self):
         """Input features and output units the data gives (for the neuron view)."""
@@ -354,7 +367,10 @@ class MainWindow(QMainWindow):
         # bound methods, not lambdas: Qt drops these connections when the window goes, so
         # that no child (the undo stack clearing itself) calls into a half-destroyed window
         self.session.undo_stack.indexChanged.connect(self._undo_index_changed)
-        self.scene.nodesMoved.connect(self._nodes_moved)
+        self.scene.connectionHint.connect(self._connection_hint)
+        self.scene.statusMessage.connect(self._canvas_message)
+        self.scene.nodeActivated.connect(self._node_activated)
+        self.problems_panel.nodesActivated.connect(self.view.show_nodes)
         self.scene.selectionChanged.connect(self._selection_changed)
         self.palette_widget.layerActivated.connect(self.append_layer)
         self.controller.stateChanged.connect(self._training_state_changed)
@@ -367,9 +383,24 @@ class MainWindow(QMainWindow):
     def _undo_index_changed(self, _index: int) -> None:
         self.validate()
 
-    @Slot(dict, dict)
-    def _nodes_moved(self, old: dict, new: dict) -> None:
-        self.session.push(MoveNodes(self.session.project, old, new))
+    @Slot(str)
+    def _connection_hint(self, text: str) -> None:
+        if text:
+            self.statusBar().showMessage(self.tr("Cannot connect: {0}").format(text))
+        else:
+            self.statusBar().clearMessage()
+
+    @Slot(str)
+    def _canvas_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 5000)
+
+    @Slot(str)
+    def _node_activated(self, _node_id: str) -> None:
+        self.inspector_dock.show()
+        self.inspector_dock.raise_()
+
+    def _reconnect_wanted(self, bridges) -> bool:
+        return self.ask_reconnect(bridges)  # looked up now: tests replace ask_reconnect
 
     @Slot(str)
     def _training_state_changed(self, _state: str) -> None:
@@ -470,6 +501,15 @@ class MainWindow(QMainWindow):
             self, self.tr("Recover unsaved work"),
             self.tr("NN Studio did not close properly last time. Recover the unsaved "
                     "changes to {0}?").format(name))
+        return answer == QMessageBox.StandardButton.Yes
+
+    def ask_reconnect(self, bridges: list[tuple[str, str]]) -> bool:
+        pairs = ", ".join(f"{s} → {t}" for s, t in bridges)
+        answer = QMessageBox.question(
+            self, self.tr("Reconnect layers"),
+            self.tr("Connect the neighbours of the deleted layers ({0})?").format(pairs),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes)
         return answer == QMessageBox.StandardButton.Yes
 
     def show_error(self, title: str, message: str) -> None:
@@ -645,11 +685,12 @@ class MainWindow(QMainWindow):
             graph = None
         else:
             self.problems = graph.problems
-        marks = {}
-        for problem in self.problems:
-            for nid in problem.nodes:
-                marks.setdefault(nid, problem.message)
-        self.scene.set_units(graph.units if graph else {}, marks)
+        n_features = ds.n_features if ds is not None else None
+        self.scene.set_units(graph.units if graph else {}, self.problems,
+                             ds.task if ds is not None else None, n_features, n_outputs)
+        self.problems_panel.set_problems(self.problems)
+        self.summary_panel.show_network(project.spec(), n_features, n_outputs,
+                                        project.training.dtype)
         errors = spec_check.errors(self.problems)
         train = self.actions_by_name["train"]
         if errors:
@@ -680,9 +721,7 @@ class MainWindow(QMainWindow):
         self.session.push(edit_ops.append_command(self.session.project, layer_type, after))
 
     def delete_selection(self) -> None:
-        ids = self.scene.selected_ids()
-        if ids:
-            self.session.push(RemoveNodes(self.session.project, ids))
+        self.scene.delete_selection()
 
     def copy(self) -> None:
         ids = self.scene.selected_ids()
@@ -702,14 +741,10 @@ class MainWindow(QMainWindow):
         mime = QGuiApplication.clipboard().mimeData()
         if mime is None or not mime.hasFormat(edit_ops.CLIPBOARD_MIME):
             return
-        command = edit_ops.paste_command(self.session.project,
-                                         bytes(mime.data(edit_ops.CLIPBOARD_MIME)))
-        if command is not None:
-            self.session.push(command)
+        self.scene.paste(bytes(mime.data(edit_ops.CLIPBOARD_MIME)))
 
     def select_all(self) -> None:
-        for item in self.scene.node_items.values():
-            item.setSelected(True)
+        self.scene.select_all()
 
     def arrange(self) -> None:
         command = edit_ops.arrange_command(self.session.project)

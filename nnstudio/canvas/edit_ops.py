@@ -1,18 +1,180 @@
-"""Canvas edits that combine several document changes: paste with new ids, arrange,
-append a layer after the selection.  Each returns undo commands for the caller to push."""
+"""Canvas edits that combine several document changes: drop a layer (onto an edge: insert
+it there), delete with reconnection, paste with new ids, arrange, append after the selection.
+Each returns one undo command for the caller to push: one undo step per gesture.
+
+Compound edits are :class:`Macro` commands holding their parts in a Python list.  Qt's own
+parent/child commands (``QUndoCommand(text, parent)``) must not be used from Python: PySide
+does not hand the children to their parent, so Python collects them while the parent still
+points at them, and pushing the parent crashes the process.
+"""
 
 from __future__ import annotations
 
 import copy
 import json
+from typing import Callable, Iterable
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QUndoCommand
 
+from engine import layers as layer_registry
 from nnstudio.document.model import Node, Project
-from nnstudio.editor.commands import AddNode, Connect, MoveNodes
+from nnstudio.editor.commands import AddNode, Connect, Disconnect, MoveNodes, RemoveNodes
 
 CLIPBOARD_MIME = "application/x-nnstudio-layers"
-ARRANGE_DX, ARRANGE_DY = 200.0, 100.0
+ARRANGE_DX, ARRANGE_DY = 240.0, 110.0
+
+Edge = tuple[str, str]
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("canvas", text)
+
+
+class Macro(QUndoCommand):
+    """Several commands as one undo step: ``redo`` runs them in order, ``undo`` backwards."""
+
+    def __init__(self, text: str, commands: Iterable[QUndoCommand] = ()):
+        super().__init__(text)
+        self.commands = list(commands)
+
+    def add(self, command: QUndoCommand) -> QUndoCommand:
+        self.commands.append(command)
+        return command
+
+    def redo(self):
+        for command in self.commands:
+            command.redo()
+
+    def undo(self):
+        for command in reversed(self.commands):
+            command.undo()
+
+
+class ConnectAt(Connect):
+    """Connect at a given place in the edge list: the inputs of a merge layer (add,
+    concatenate) are ordered as their edges are listed, and an insert or a reconnection must
+    keep that order."""
+
+    def __init__(self, project: Project, source: str, target: str, index: int):
+        super().__init__(project, source, target)
+        self.index = index
+
+    def redo(self):
+        self.project.connect(*self.edge, index=self.index)
+
+
+def default_config(layer_type: str) -> dict:
+    """The config a freshly dropped layer starts with."""
+    if layer_type == "dense":
+        return {"units": 8, "activation": "relu"}
+    return {}
+
+
+def accepts_input(layer_type: str) -> bool:
+    """Whether a layer of this type can receive connections (the input layer cannot)."""
+    high = layer_registry.LAYERS.cls(layer_type).arity[1]
+    return high is None or high > 0
+
+
+def input_problem(project: Project, layer_type: str) -> str | None:
+    """Why a layer of ``layer_type`` cannot be added (None if it can)."""
+    if not accepts_input(layer_type) and any(
+            not accepts_input(n.type) for n in project.nodes.values()):
+        return _tr("The network already has an input layer; it takes one table of features")
+    return None
+
+
+def drop_command(project: Project, layer_type: str, position: tuple[float, float],
+                 edge: Edge | None = None) -> tuple[QUndoCommand | None, str]:
+    """Add a ``layer_type`` layer at ``position``; dropped on ``edge`` it is inserted there
+    (disconnect + add + two connections, one undo step).
+
+    Returns ``(command, new node id)``, or ``(None, reason)`` when it cannot be added.
+    """
+    reason = input_problem(project, layer_type)
+    if reason:
+        return None, reason
+    node_id = project.new_node_id(layer_type)
+    node = Node(node_id, layer_type, default_config(layer_type), tuple(position))
+    if edge is None or edge not in project.edges or not accepts_input(layer_type):
+        return AddNode(project, node), node_id
+    source, target = edge
+    index = project.edges.index(edge)
+    macro = Macro(_tr("Insert {0} between {1} and {2}").format(layer_type, source, target))
+    macro.add(Disconnect(project, source, target))
+    macro.add(AddNode(project, node))
+    # the new layer takes the old connection's place among the target's inputs
+    macro.add(ConnectAt(project, source, node_id, index))
+    macro.add(ConnectAt(project, node_id, target, index + 1))
+    return macro, node_id
+
+
+def reconnections(project: Project, node_ids: Iterable[str],
+                  cut: Iterable[Edge] = ()) -> list[tuple[int, Edge]]:
+    """The connections that bridge deleted layers: a deleted layer with exactly one input
+    and some outputs passes its input on to its outputs (through chains of deleted layers
+    too).  Returns ``(index, edge)`` pairs: where each new edge belongs in the edge list once
+    the layers are gone, so that merge layers keep the order of their inputs."""
+    deleted = [n for n in project.nodes if n in set(node_ids)]
+    cut = set(cut)
+    edges = [e for e in project.edges if e not in cut]
+    for nid in deleted:
+        preds = [s for s, t in edges if t == nid]
+        bridged: list[Edge] = []
+        for s, t in edges:
+            if s == nid and len(preds) == 1:
+                new = (preds[0], t)
+                if new not in edges and new not in bridged and new[0] != new[1]:
+                    bridged.append(new)
+                    continue
+            if nid in (s, t):
+                continue
+            bridged.append((s, t))
+        edges = bridged
+    original = set(project.edges)
+    return [(i, e) for i, e in enumerate(edges) if e not in original]
+
+
+def delete_command(project: Project, node_ids: Iterable[str], edges: Iterable[Edge] = (),
+                   ask: Callable[[list[Edge]], bool] | None = None) -> QUndoCommand | None:
+    """Delete layers (and selected connections) as one undo step; when a deleted layer had
+    exactly one input and some outputs, ``ask(bridges)`` is offered the connections that
+    would join its neighbours (None: yes) and, if it agrees, they are made in the same step.
+    """
+    nodes = [n for n in node_ids if n in project.nodes]
+    gone = set(nodes)
+    cut = [e for e in edges if e in project.edges and not (set(e) & gone)]
+    if not nodes and not cut:
+        return None
+    bridges = reconnections(project, nodes, cut) if nodes else []
+    if bridges and ask is not None and not ask([e for _, e in bridges]):
+        bridges = []
+    if nodes and cut:
+        text = _tr("Delete {0} layer(s) and {1} connection(s)").format(len(nodes), len(cut))
+    elif nodes:
+        text = _tr("Delete {0} layer(s)").format(len(nodes))
+    else:
+        text = _tr("Delete {0} connection(s)").format(len(cut))
+    if bridges:
+        text = _tr("{0} and reconnect").format(text)
+    macro = Macro(text)
+    for source, target in cut:
+        macro.add(Disconnect(project, source, target))
+    if nodes:
+        macro.add(RemoveNodes(project, nodes))
+    for index, (source, target) in bridges:
+        macro.add(ConnectAt(project, source, target, index))
+    return macro
+
+
+def connect_command(project: Project, source: str, target: str) -> tuple[QUndoCommand | None,
+                                                                           str]:
+    """``(Connect command, "")`` or ``(None, reason)`` (cycle, duplicate, itself, input)."""
+    reason = project.connection_problem(source, target)
+    if reason:
+        return None, reason
+    return Connect(project, source, target), ""
 
 
 def copy_payload(project: Project, node_ids: list[str]) -> bytes:
@@ -23,6 +185,34 @@ def copy_payload(project: Project, node_ids: list[str]) -> bytes:
     return json.dumps({"nodes": nodes, "edges": edges}).encode()
 
 
+def _fresh_id(project: Project, layer_type: str, taken: set[str]) -> str:
+    base = layer_type.replace("_", "")
+    i = 1
+    while f"{base}{i}" in project.nodes or f"{base}{i}" in taken:
+        i += 1
+    return f"{base}{i}"
+
+
+def paste_ids(project: Project, payload: bytes) -> dict[str, str]:
+    """Old id -> new id for the layers ``paste_command`` would add."""
+    try:
+        nodes = json.loads(payload.decode())["nodes"]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return {}
+    renamed: dict[str, str] = {}
+    has_input = any(not accepts_input(n.type) for n in project.nodes.values())
+    for raw in nodes:
+        layer_type = raw.get("type") if isinstance(raw, dict) else None
+        if layer_type not in layer_registry.LAYERS:
+            continue
+        if not accepts_input(layer_type):
+            if has_input:
+                continue  # one input layer per network
+            has_input = True
+        renamed[raw["id"]] = _fresh_id(project, layer_type, set(renamed.values()))
+    return renamed
+
+
 def paste_command(project: Project, payload: bytes, offset=(40.0, 40.0)) -> QUndoCommand | None:
     """One undo step that adds copies of the layers in ``payload`` with fresh ids."""
     try:
@@ -30,26 +220,21 @@ def paste_command(project: Project, payload: bytes, offset=(40.0, 40.0)) -> QUnd
         nodes, edges = data["nodes"], data["edges"]
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
-    macro = QUndoCommand(f"Paste {len(nodes)} layer(s)")
-    renamed: dict[str, str] = {}
-    taken = set(project.nodes)
+    renamed = paste_ids(project, payload)
+    if not renamed:
+        return None
+    macro = Macro(_tr("Paste {0} layer(s)").format(len(renamed)))
     for raw in nodes:
-        if raw.get("type") == "input" and any(n.type == "input" for n in project.nodes.values()):
-            continue  # one input layer per network
-        base_id = project.new_node_id(raw["type"])
-        new_id, i = base_id, 1
-        while new_id in taken:
-            i += 1
-            new_id = f"{raw['type'].replace('_', '')}{len(taken) + i}"
-        taken.add(new_id)
-        renamed[raw["id"]] = new_id
+        if raw.get("id") not in renamed:
+            continue
         x, y = raw.get("position", (0.0, 0.0))
-        AddNode(project, Node(new_id, raw["type"], copy.deepcopy(raw.get("config", {})),
-                              (x + offset[0], y + offset[1])), parent_command=macro)
+        macro.add(AddNode(project, Node(renamed[raw["id"]], raw["type"],
+                                        copy.deepcopy(raw.get("config", {})),
+                                        (x + offset[0], y + offset[1]))))
     for src, dst in edges:
         if src in renamed and dst in renamed:
-            Connect(project, renamed[src], renamed[dst], parent_command=macro)
-    return macro if renamed else None
+            macro.add(Connect(project, renamed[src], renamed[dst]))
+    return macro
 
 
 def append_command(project: Project, layer_type: str, after: str | None) -> QUndoCommand:
@@ -61,9 +246,9 @@ def append_command(project: Project, layer_type: str, after: str | None) -> QUnd
     else:
         xs = [n.position[0] for n in project.nodes.values()] or [-ARRANGE_DX]
         position = (max(xs) + ARRANGE_DX, 0.0)
-    config = {"units": 8, "activation": "relu"} if layer_type == "dense" else {}
-    return AddNode(project, Node(node_id, layer_type, config, position),
-                   connect_from=after if after in project.nodes else None)
+    connect = after if after in project.nodes and accepts_input(layer_type) else None
+    return AddNode(project, Node(node_id, layer_type, default_config(layer_type), position),
+                   connect_from=connect)
 
 
 def arrange_positions(project: Project) -> dict[str, tuple[float, float]]:

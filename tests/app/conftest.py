@@ -72,11 +72,11 @@ class Person:
 
     def __init__(self):
         self.queued: dict[str, list] = {"save_changes": [], "open_path": [], "save_path": [],
-                                        "recover": []}
+                                        "recover": [], "reconnect": []}
         self.asked: list[tuple] = []
         self.unexpected: list[tuple] = []
         self.errors: list[tuple[str, str]] = []
-        self.always: dict[str, object] = {}
+        self.always: dict[str, object] = {"reconnect": False}
 
     def will(self, question: str, *answers) -> "Person":
         self.queued[question].extend(answers)
@@ -104,6 +104,9 @@ class Person:
     def ask_recover(self, item):
         return self._answer("recover", False, item.original_path)
 
+    def ask_reconnect(self, bridges):
+        return self._answer("reconnect", True, tuple(bridges))
+
     def show_error(self, title, message):
         self.errors.append((title, message))
 
@@ -111,7 +114,7 @@ class Person:
 def attach_person(window) -> Person:
     person = Person()
     for name in ("ask_save_changes", "ask_open_path", "ask_save_path", "ask_recover",
-                 "show_error"):
+                 "ask_reconnect", "show_error"):
         setattr(window, name, getattr(person, name))
     window.person = person
     return window.person
