@@ -11,8 +11,8 @@ import os
 
 from PySide6.QtCore import QByteArray, QEvent, QMimeData, QSettings, QSize, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow,
-                               QMessageBox, QToolButton)
+from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QFrame, QLabel,
+                               QMainWindow, QMessageBox, QScrollArea, QToolButton)
 
 from engine import spec as spec_check
 from engine.data import synthetic
@@ -83,6 +83,10 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_toolbar()
         self._build_status_bar()
+        # the inspector (form and activation plot) gets most of the right column by default
+        self.resizeDocks([self.inspector_dock, self.data_dock], [560, 240],
+                         Qt.Orientation.Vertical)
+        self.resizeDocks([self.plots_dock], [260], Qt.Orientation.Vertical)
         self._default_state = self.saveState()
         self.resize(self._default_size())
         self._restore_layout()
@@ -109,9 +113,17 @@ class MainWindow(QMainWindow):
         return size
 
     # -- construction -----------------------------------------------------------------------
-    def _dock(self, object_name: str, title: str, widget, area, icon_name: str) -> QDockWidget:
+    def _dock(self, object_name: str, title: str, widget, area, icon_name: str,
+              scroll: bool = False) -> QDockWidget:
         dock = QDockWidget(title, self)
         named(dock, object_name, title)
+        if scroll:
+            # a form taller than its dock scrolls instead of squeezing its rows together
+            area_widget = named(QScrollArea(), f"{object_name}Scroll", title)
+            area_widget.setWidgetResizable(True)
+            area_widget.setFrameShape(QFrame.Shape.NoFrame)
+            area_widget.setWidget(widget)
+            widget = area_widget
         dock.setWidget(widget)
         self._set_icon(dock.toggleViewAction(), icon_name)
         dock.toggleViewAction().setObjectName(f"view_{object_name}")
@@ -129,11 +141,11 @@ class MainWindow(QMainWindow):
         self.palette_dock = self._dock("paletteDock", self.tr("Layers"), self.palette_widget,
                                        left, "panel-layers")
         self.inspector_dock = self._dock("inspectorDock", self.tr("Inspector"), self.inspector,
-                                         right, "panel-inspector")
+                                         right, "panel-inspector", scroll=True)
         self.data_dock = self._dock("dataDock", self.tr("Data"), self.data_panel, right,
-                                    "panel-data")
+                                    "panel-data", scroll=True)
         self.training_dock = self._dock("trainingDock", self.tr("Training"),
-                                        self.training_panel, right, "panel-training")
+                                        self.training_panel, right, "panel-training", scroll=True)
         self.tabifyDockWidget(self.data_dock, self.training_dock)
         self.data_dock.raise_()
         placeholder = named(QLabel(self.tr("Loss and metric plots")), "plotsPlaceholder",
