@@ -185,6 +185,11 @@ class Loss(Configurable):
             found.append(Fit("warning", (
                 f"{self.name} on class labels: the labels look like classes; a classification "
                 "loss (cross-entropy) with a softmax or sigmoid output fits them better")))
+        if targets is not None and targets.columns != n_outputs:
+            found.append(Fit("error", (
+                f"the targets have {targets.columns} column(s) but the output layer has "
+                f"{n_outputs} unit(s); {self.name} compares them one to one: set the output "
+                "units to auto")))
         return found
 
     # -- value and gradient --------------------------------------------------------------
@@ -413,6 +418,10 @@ class SparseCategoricalCrossEntropy(_ClassificationLoss):
             found.append(Fit("error", (
                 f"the labels go up to class {targets.n_classes - 1} but the output layer has "
                 f"only {n_outputs} units; it needs one unit per class")))
+        elif targets.n_classes is not None and targets.n_classes < n_outputs:
+            found.append(Fit("warning", (
+                f"the output layer has {n_outputs} units for {targets.n_classes} classes: the "
+                "extra units predict classes that never occur; set the units to auto")))
         return found
 
     def prepare_targets(self, y, n_outputs, dtype=np.float32):

@@ -3,6 +3,9 @@
 ``nnstudio FILE.nnproj`` opens a project; with no file a ready example opens, so that a
 first-time user sees something that trains at once.  ``nnstudio --demo`` trains a network on
 a built-in dataset in the terminal instead (the engine alone, no window).
+
+``nnstudio train|evaluate|predict|export|info ...`` work on a project without the window
+(``nnstudio.cli``; ``nnstudio COMMAND --help`` for each).
 """
 
 from __future__ import annotations
@@ -13,6 +16,10 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    from nnstudio import cli
+
+    if argv[:1] and argv[0] in cli.COMMANDS:
+        return cli.main(argv)
     if argv[:1] == ["--demo"]:
         from engine import demo
 

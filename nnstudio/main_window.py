@@ -7,6 +7,7 @@ document lives in the session and only changes through undo commands.
 
 from __future__ import annotations
 
+import importlib
 import os
 
 from PySide6.QtCore import QByteArray, QEvent, QMimeData, QSettings, QSize, Qt, QTimer, Slot
@@ -135,7 +136,6 @@ class MainWindow(QMainWindow):
         self.inspector = Inspector(self.session)
         self.data_panel = DataPanel(self.session)
         self.training_panel = TrainingPanel(self.session)
-        self._loss_plot = None  # built after the first paint (pyqtgraph is slow to import)
         self._first_paint_done = False
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
         self.palette_dock = self._dock("paletteDock", self.tr("Layers"), self.palette_widget,
@@ -148,16 +148,16 @@ class MainWindow(QMainWindow):
                                         self.training_panel, right, "panel-training", scroll=True)
         self.tabifyDockWidget(self.data_dock, self.training_dock)
         self.data_dock.raise_()
-        placeholder = named(QLabel(self.tr("Loss and metric plots")), "plotsPlaceholder",
-                            self.tr("Plots"))
-        placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        placeholder.setMinimumHeight(200)  # the plots' height: the layout does not jump
-        self.plots_dock = self._dock("plotsDock", self.tr("Plots"), placeholder,
-                                     Qt.DockWidgetArea.BottomDockWidgetArea, "panel-plots")
+        self.plots_dock = self._lazy_dock("plotsDock", self.tr("Plots"), "panel-plots")
+        self.confusion_dock = self._lazy_dock("confusionDock", self.tr("Confusion matrix"),
+                                              "panel-plots")
+        self.boundary_dock = self._lazy_dock("boundaryDock", self.tr("Decision boundary"),
+                                             "panel-plots")
+        self.gradient_dock = self._lazy_dock("gradientDock", self.tr("Gradient flow"),
+                                             "panel-plots")
         self.neuron_panel = NeuronPanel(self.session, data_shape=self._data_shape)
         self.neuron_dock = self._dock("neuronDock", self.tr("Neurons"), self.neuron_panel,
                                       Qt.DockWidgetArea.BottomDockWidgetArea, "layer-dense")
-        self.tabifyDockWidget(self.plots_dock, self.neuron_dock)
         self.problems_panel = ProblemsPanel()
         self.problems_dock = self._dock("problemsDock", self.tr("Problems"),
                                         self.problems_panel,
@@ -165,32 +165,77 @@ class MainWindow(QMainWindow):
         self.summary_panel = SummaryPanel()
         self.summary_dock = self._dock("summaryDock", self.tr("Summary"), self.summary_panel,
                                        Qt.DockWidgetArea.BottomDockWidgetArea, "panel-layers")
-        self.tabifyDockWidget(self.plots_dock, self.problems_dock)
-        self.tabifyDockWidget(self.plots_dock, self.summary_dock)
+        for dock in (self.confusion_dock, self.boundary_dock, self.gradient_dock,
+                     self.neuron_dock, self.problems_dock, self.summary_dock):
+            self.tabifyDockWidget(self.plots_dock, dock)
         self.plots_dock.raise_()
+
+    # The pyqtgraph views are built after the first paint (or when first used): importing
+    # pyqtgraph is the largest part of the application's start-up.
+    LAZY_VIEWS = {
+        "plots_dock": ("nnstudio.views.loss_plot", "LossPlot"),
+        "confusion_dock": ("nnstudio.views.confusion", "ConfusionView"),
+        "boundary_dock": ("nnstudio.views.decision_boundary", "DecisionBoundaryView"),
+        "gradient_dock": ("nnstudio.views.gradient_flow", "GradientFlowView"),
+    }
+
+    def _lazy_dock(self, object_name: str, title: str, icon_name: str) -> QDockWidget:
+        placeholder = named(QLabel(title), f"{object_name}Placeholder", title)
+        placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        placeholder.setMinimumHeight(200)  # the plots' height: the layout does not jump
+        return self._dock(object_name, title, placeholder,
+                          Qt.DockWidgetArea.BottomDockWidgetArea, icon_name)
+
+    def _view(self, dock_attr: str):
+        dock = getattr(self, dock_attr)
+        widget = dock.widget()
+        if isinstance(widget, QLabel):
+            module, name = self.LAZY_VIEWS[dock_attr]
+            widget = getattr(importlib.import_module(module), name)()
+            dock.setWidget(widget)
+            self._view_created(dock_attr, widget)
+        return widget
+
+    def _view_created(self, dock_attr: str, widget) -> None:
+        if dock_attr == "plots_dock" and self.session.project.runs:
+            widget.set_history(self.session.project.runs[-1].history)
+        elif dock_attr == "boundary_dock":
+            widget.featuresChanged.connect(self.controller.set_boundary_features)
 
     @property
     def loss_plot(self):
-        """The loss and metric plots (built on first use, at the latest after the first
-        paint of the window)."""
-        if self._loss_plot is None:
-            from nnstudio.views.loss_plot import LossPlot
+        return self._view("plots_dock")
 
-            self._loss_plot = LossPlot()
-            self.plots_dock.setWidget(self._loss_plot)
-            if self.session.project.runs:
-                self._loss_plot.set_history(self.session.project.runs[-1].history)
-        return self._loss_plot
+    @property
+    def confusion_view(self):
+        return self._view("confusion_dock")
+
+    @property
+    def boundary_view(self):
+        return self._view("boundary_dock")
+
+    @property
+    def gradient_view(self):
+        return self._view("gradient_dock")
+
+    def _built_views(self) -> list:
+        return [getattr(self, d).widget() for d in self.LAZY_VIEWS
+                if not isinstance(getattr(self, d).widget(), QLabel)]
+
+    def _build_views(self) -> None:
+        for dock_attr in self.LAZY_VIEWS:
+            self._view(dock_attr)
 
     def paintEvent(self, event) -> None:
         super().paintEvent(event)
         if not self._first_paint_done:
             self._first_paint_done = True
-            QTimer.singleShot(0, lambda: self.loss_plot)
+            QTimer.singleShot(0, self._build_views)
 
     def docks(self) -> tuple[QDockWidget, ...]:
         return (self.palette_dock, self.inspector_dock, self.data_dock, self.training_dock,
-                self.plots_dock, self.neuron_dock, self.problems_dock, self.summary_dock)
+                self.plots_dock, self.confusion_dock, self.boundary_dock, self.gradient_dock,
+                self.neuron_dock, self.problems_dock, self.summary_dock)
 
     def _data_shape(self):
         """Input features and output units the data gives (for the neuron view)."""
@@ -388,6 +433,8 @@ class MainWindow(QMainWindow):
         self.controller.stateChanged.connect(self._training_state_changed)
         self.controller.epochsEnded.connect(self._epochs_ended)
         self.controller.batchEnded.connect(self._batch_progress)
+        self.controller.boundaryUpdated.connect(self._boundary_updated)
+        self.controller.evaluationReady.connect(self._evaluation_ready)
         self.controller.finished.connect(self._training_finished)
         self.controller.failed.connect(self._training_failed)
 
@@ -421,6 +468,8 @@ class MainWindow(QMainWindow):
     def _epochs_ended(self, epochs: list) -> None:
         if self._job_running is not None:  # not the epochs of a run being dropped
             self.loss_plot.add_epochs(epochs)
+            self.confusion_view.add_epochs(epochs)
+            self.gradient_view.add_epochs(epochs)
 
     def _training_failed(self, message: str) -> None:
         if not self._closing:
@@ -660,10 +709,10 @@ class MainWindow(QMainWindow):
             # a run of the previous document must not become a run of this one
             self._job_running = None
             self.controller.stop()
-        if self._loss_plot is not None:  # else it shows the last run when it is built
-            self._loss_plot.clear()
-            if self.session.project.runs:
-                self._loss_plot.set_history(self.session.project.runs[-1].history)
+        for view in self._built_views():  # views not built yet show the document when built
+            view.clear()
+        if self.session.project.runs and self._built_views():
+            self.loss_plot.set_history(self.session.project.runs[-1].history)
         self.validate()
 
     def _selection_changed(self) -> None:
@@ -795,7 +844,7 @@ class MainWindow(QMainWindow):
             return
         job = self._job()
         if job is not None:
-            self.loss_plot.clear()
+            self._prepare_views(job)
             self._job_running = job
             self.controller.start(job)
 
@@ -804,7 +853,7 @@ class MainWindow(QMainWindow):
             job = self._job()
             if job is None:
                 return
-            self.loss_plot.clear()
+            self._prepare_views(job)
             self._job_running = job
         self.controller.step(getattr(self, "_job_running", None))
 
@@ -817,8 +866,24 @@ class MainWindow(QMainWindow):
     def stop_training(self) -> None:
         self.controller.stop()
 
+    def _prepare_views(self, job) -> None:
+        for view in (self.loss_plot, self.confusion_view, self.gradient_view):
+            view.clear()
+        self.confusion_view.set_class_names(job.dataset.class_names or [],
+                                            job.dataset.feature_names)
+        self.boundary_view.set_job(job)
+
+    def _boundary_updated(self, grid: dict) -> None:
+        if self._job_running is not None:
+            self.boundary_view.set_grid(grid)
+
+    def _evaluation_ready(self, evaluation: dict) -> None:
+        if self._job_running is not None:
+            self.confusion_view.set_evaluation(evaluation)
+
     def reset_weights(self) -> None:
-        self.loss_plot.clear()
+        for view in self._built_views():
+            view.clear()
         self._job_running = None
         self.statusBar().showMessage(
             self.tr("Weights reset: the next run starts from freshly initialized weights"), 5000)

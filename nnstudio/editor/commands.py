@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import inspect
 import itertools
+import time
 
 from PySide6.QtGui import QUndoCommand
 
@@ -149,8 +150,11 @@ class Disconnect(QUndoCommand):
 
 
 class SetTraining(QUndoCommand):
-    """Change training settings; repeated changes of the same settings merge (a spin box
-    stepped ten times is one undo step)."""
+    """Change training settings.  Changes of the same settings less than ``MERGE_SECONDS``
+    apart merge (a spin box's arrow held down is one undo step); a later change of the same
+    setting is a step of its own."""
+
+    MERGE_SECONDS = 1.0
 
     def __init__(self, project: Project, **changes):
         names = ", ".join(changes)
@@ -158,14 +162,17 @@ class SetTraining(QUndoCommand):
         self.project = project
         self.new = copy.deepcopy(changes)
         self.old = {k: copy.deepcopy(getattr(project.training, k)) for k in changes}
+        self.at = time.monotonic()
 
     def id(self):
         return SET_TRAINING_ID
 
     def mergeWith(self, other):
-        if not isinstance(other, SetTraining) or set(other.new) != set(self.new):
+        if (not isinstance(other, SetTraining) or set(other.new) != set(self.new)
+                or other.at - self.at > self.MERGE_SECONDS):
             return False
-        self.new = other.new
+        self.new, self.at = other.new, other.at
+        self.setObsolete(self.new == self.old)
         return True
 
     def redo(self):

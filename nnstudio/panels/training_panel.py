@@ -49,6 +49,10 @@ class TrainingPanel(QWidget):
         self.seed = named(QSpinBox(), "seed", self.tr("Seed"),
                           self.tr("Same seed, same weights and shuffling: runs repeat exactly"))
         self.seed.setRange(0, 2**31 - 1)
+        for box in (self.lr, self.epochs, self.batch, self.split, self.seed):
+            # typed numbers count when committed (Enter, focus out), not digit by digit
+            box.setKeyboardTracking(False)
+        self.family.setWordWrap(True)
         form.addRow(self.tr("Loss"), self.loss)
         form.addRow(self.tr("Optimizer"), self.optimizer)
         form.addRow("", self.family)

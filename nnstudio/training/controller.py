@@ -24,7 +24,12 @@ import time
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
+import numpy as np
+
+from engine import losses as loss_registry
+from engine import metrics as metric_registry
 from engine import training
+from nnstudio.training import probes
 from nnstudio.training.snapshot import TrainingJob
 
 __all__ = ["TrainingController", "STATES", "STATUSES"]
@@ -64,7 +69,77 @@ class _Mailbox:
         self.batch: training.BatchEnd | None = None  # the latest one
         self.epochs: collections.deque[dict] = collections.deque()
         self.paused_after_step = False
+        self.boundary: dict | None = None  # the latest decision-boundary grid (overwritten)
+        self.evaluation: dict | None = None  # validation predictions at the end of the run
         self.outcome: dict | None = None
+
+
+BOUNDARY_INTERVAL_S = 0.25  # at most this often the worker computes a decision boundary
+BOUNDARY_MAX_SHARE = 0.05  # ... and it takes at most this share of the training time
+BOUNDARY_RESOLUTION = 100  # grid points per axis
+DEAD_BATCH = 256  # samples of the fixed batch on which dead ReLU units are counted
+
+
+class _Probes:
+    """What the worker measures for the views besides the engine's events (DESIGN,
+    convention 5: computed in the worker from the network, handed over as small arrays).
+
+    ``features`` (two input indices or None) is replaced whole by the GUI thread."""
+
+    def __init__(self, job: TrainingJob, features=(0, 1)):
+        kw = job.fit_kwargs
+        x = job.x
+        self.job = job
+        self.seed = int(kw.get("seed") or 0)
+        self.val_idx, self.train_idx = probes.validation_indices(
+            len(x), kw.get("validation_split") or 0.0, self.seed)
+        x_train = x[self.train_idx]
+        self.hold = x_train.astype(np.float64).mean(axis=0)  # the training mean
+        self.batch = x_train[probes.fixed_batch(len(x_train), DEAD_BATCH, self.seed)]
+        loss = loss_registry.get(copy.deepcopy(kw.get("loss")))
+        self.classification = loss.task == "classification"
+        self.features = features if job.n_features >= 2 else None
+        self.resolution = BOUNDARY_RESOLUTION
+        self.interval = BOUNDARY_INTERVAL_S
+        self.last = float("-inf")
+        self._ranges: dict = {}
+
+    def boundary_due(self) -> bool:
+        return self.features is not None and time.monotonic() - self.last >= self.interval
+
+    def boundary(self, epoch: int, iteration: int, final: bool = False) -> dict | None:
+        features = self.features
+        if features is None:
+            return None
+        t0 = time.monotonic()
+        if features not in self._ranges:
+            self._ranges[features] = probes.grid_axes(self.job.x, features, self.resolution)
+        x_range, y_range = self._ranges[features]
+        grid = probes.boundary(self.job.network, self.job.x, features, self.resolution,
+                               self.hold, x_range, y_range)
+        grid.update(epoch=epoch, iteration=iteration, final=final,
+                    classification=self.classification)
+        now = time.monotonic()
+        self.last = now
+        # never more than BOUNDARY_MAX_SHARE of the worker's time, however big the network
+        self.interval = max(BOUNDARY_INTERVAL_S, (now - t0) / BOUNDARY_MAX_SHARE)
+        return grid
+
+    def dead_units(self) -> dict:
+        return probes.dead_units(self.job.network, self.batch)
+
+    def evaluation(self) -> dict | None:
+        if not self.classification:
+            return None
+        job = self.job
+        split = "validation" if len(self.val_idx) else "training"
+        idx = self.val_idx if len(self.val_idx) else self.train_idx
+        result = probes.evaluation(job.network, job.x[idx], job.y[idx], split)
+        result["indices"] = idx
+        n_classes = max(2, result["probabilities"].shape[1])
+        result["confusion"] = metric_registry.confusion_matrix(
+            result["y_true"], result["y_pred"], n_classes)
+        return result
 
 
 class _TrainingThread(QThread):
@@ -72,10 +147,12 @@ class _TrainingThread(QThread):
     (only QThread's ``finished``, from C++)."""
 
     def __init__(self, job: TrainingJob, control: training.Control, mailbox: _Mailbox,
-                 steps: int):
+                 steps: int, features=(0, 1)):
         super().__init__()
         self.setObjectName("trainingThread")
         self.job, self.control, self.mailbox = job, control, mailbox
+        self.features = features
+        self.probes: _Probes | None = None
         self._steps_lock = threading.Lock()
         self._steps = steps  # batches left before pausing (0: no step pending)
 
@@ -92,11 +169,14 @@ class _TrainingThread(QThread):
         try:
             events = training.fit(job.network, job.x, job.y, control=control,
                                   **job.fit_kwargs)
+            self.probes = probe = self._make_probes()
             BatchEnd, EpochEnd = training.BatchEnd, training.EpochEnd
             for event in events:
                 kind = type(event)
                 if kind is BatchEnd:
                     box.batch = event
+                    if probe is not None and probe.boundary_due():
+                        self._probe_boundary(event.epoch, event.iteration)
                     if self._steps:
                         with self._steps_lock:
                             if self._steps > 0:
@@ -109,7 +189,10 @@ class _TrainingThread(QThread):
                     if event.improved:
                         best_epoch, best_weights = event.epoch, job.network.get_weights()
                     history.add(event)
-                    box.epochs.append(_epoch_dict(event))
+                    epoch = _epoch_dict(event)
+                    if probe is not None:
+                        epoch["dead_units"] = self._probe(probe.dead_units, {})
+                    box.epochs.append(epoch)
                 else:
                     history = event.history
                     outcome = self._outcome(event, best_epoch, best_weights)
@@ -127,8 +210,42 @@ class _TrainingThread(QThread):
             outcome["weights"] = job.network.get_weights()
         except Exception:  # noqa: BLE001 - a broken network has no weights to keep
             outcome["weights"] = None
+        if self.probes is not None and outcome["status"] != "error":
+            # the final state, with the weights the run ends with
+            last = box.batch
+            self._probe_boundary(last.epoch if last else 0, last.iteration if last else 0,
+                                 final=True)
+            box.evaluation = self._probe(self.probes.evaluation, None)
         outcome["history"] = copy.deepcopy(history.to_dict())
         box.outcome = outcome
+
+    def _make_probes(self) -> _Probes | None:
+        try:
+            return _Probes(self.job, self.features)
+        except Exception:  # noqa: BLE001 - the views go without; training goes on
+            log.exception("the views' measurements cannot be set up")
+            return None
+
+    def _probe(self, func, default):
+        try:
+            return func()
+        except Exception:  # noqa: BLE001 - a failed measurement never stops training
+            log.exception("a view measurement failed")
+            return default
+
+    def _probe_boundary(self, epoch: int, iteration: int, final: bool = False) -> None:
+        probe = self.probes
+        if probe.features != self.features:  # the GUI picked other features
+            probe.features = self.features
+        grid = self._probe(lambda: probe.boundary(epoch, iteration, final), None)
+        if grid is not None:
+            self.mailbox.boundary = grid
+
+    def set_features(self, features) -> None:
+        """Draw the boundary over ``features`` (two input indices) from the next batch on."""
+        self.features = features
+        if self.probes is not None:
+            self.probes.last = float("-inf")
 
     @staticmethod
     def _outcome(event, best_epoch, best_weights) -> dict:
@@ -168,6 +285,19 @@ class TrainingController(QObject):
         weights (read after the loop), n_epochs.
     failed(str)
         The worker raised; emitted before ``finished`` (status "error").
+    boundaryUpdated(object: dict)
+        A decision-boundary grid computed in the worker with the current weights (see
+        :func:`nnstudio.training.probes.boundary`; plus epoch, iteration, final,
+        classification): at most every ``BOUNDARY_INTERVAL_S`` while training, and always
+        once with ``final`` True, with the final weights, before ``finished``.  Not sent
+        for networks with fewer than two input features.
+    evaluationReady(object: dict)
+        Classification only, before ``finished``: the validation split (the training data
+        without one) as predicted by the final weights -- split, indices (rows of
+        ``job.x``), x, y_true, y_pred, probabilities, confusion.
+
+    Each epoch dict also holds ``dead_units``: ``{layer id: (dead, units)}`` for the ReLU
+    layers, counted on a fixed batch of up to ``DEAD_BATCH`` training samples.
     """
 
     stateChanged = Signal(str)
@@ -178,6 +308,8 @@ class TrainingController(QObject):
     epochEnded = Signal(object)
     finished = Signal(object)
     failed = Signal(str)
+    boundaryUpdated = Signal(object)
+    evaluationReady = Signal(object)
 
     def __init__(self, parent: QObject | None = None, *, batch_interval_ms: int = 50,
                  epoch_interval_ms: int = 250):
@@ -190,6 +322,8 @@ class TrainingController(QObject):
         self._box: _Mailbox | None = None
         self._job: TrainingJob | None = None
         self._delivered_batch = None
+        self._delivered_boundary = None
+        self._features = (0, 1)
         self._epoch_interval = epoch_interval_ms / 1000.0
         self._last_epoch_delivery = float("-inf")
         self._timer = QTimer(self)
@@ -232,7 +366,9 @@ class TrainingController(QObject):
         self._box = _Mailbox()
         self._delivered_batch = None
         self._last_epoch_delivery = float("-inf")
-        thread = _TrainingThread(job, self._control, self._box, int(paused_after))
+        self._delivered_boundary = None
+        thread = _TrainingThread(job, self._control, self._box, int(paused_after),
+                                 self._features)
         thread.finished.connect(self._on_thread_finished)
         self._thread = thread
         _LIVE_THREADS.add(thread)
@@ -269,6 +405,34 @@ class TrainingController(QObject):
             self._thread.add_step()
             self._control.resume()
             self._set_state("running")
+
+    @property
+    def boundary_features(self) -> tuple[int, int]:
+        return self._features
+
+    def set_boundary_features(self, i: int, j: int) -> None:
+        """Draw the decision boundary over input features ``i`` (horizontal) and ``j``
+        (vertical), the others held at their training mean.  While a run goes on, the worker
+        switches at its next batch; when idle after a run, the grid of the run's final
+        weights is computed at once and ``boundaryUpdated`` emitted."""
+        features = (int(i), int(j))
+        self._features = features
+        if self._thread is not None:
+            self._thread.set_features(features)
+            return
+        job = self._job
+        if job is None or job.n_features < 2:
+            return
+        try:
+            probe = _Probes(job, features)
+            grid = probe.boundary(0, 0, final=True)
+        except Exception:  # noqa: BLE001 - e.g. a network that never trained
+            log.exception("the decision boundary cannot be computed")
+            return
+        last = self._box.batch if self._box is not None else None
+        if last is not None:
+            grid.update(epoch=last.epoch, iteration=last.iteration)
+        self.boundaryUpdated.emit(grid)
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Stop the run and join the worker thread (call from ``closeEvent``).
@@ -307,6 +471,13 @@ class TrainingController(QObject):
                 epochs.append(box.epochs.popleft())
             self.epochsEnded.emit(epochs)
             self.epochEnded.emit(epochs[-1])
+        grid = box.boundary
+        if grid is not None and grid is not self._delivered_boundary:
+            self._delivered_boundary = grid
+            self.boundaryUpdated.emit(grid)
+        if final and box.evaluation is not None:
+            evaluation, box.evaluation = box.evaluation, None
+            self.evaluationReady.emit(evaluation)
         if box.paused_after_step and self._state == "running":
             self._set_state("paused")
 

@@ -1396,3 +1396,17 @@ def test_the_neurons_dock_draws_the_trained_network(window, qtbot):
     qtbot.waitUntil(lambda: view.counts()["neurons"] == 2 + 8 + 8 + 1, timeout=5000)
     assert view.counts()["weight_lines"] == 2 * 8 + 8 * 8 + 8 * 1
     assert run.weights is not None and "hidden1.weight" in run.weights
+
+
+def test_a_run_fills_the_confusion_boundary_and_gradient_views(window, qtbot):
+    menu_entry(window, "action_example_spirals-classifier").trigger()
+    set_epochs(window, qtbot, 5)
+    with qtbot.waitSignal(window.controller.finished, timeout=TRAIN_TIMEOUT):
+        trigger(window, "train")
+    qtbot.waitUntil(lambda: window.gradient_view.n_epochs == 5, timeout=5000)
+    assert set(window.gradient_view.norms()) == {"hidden1", "hidden2", "output"}
+    matrix = window.confusion_view.matrix
+    held_out = round(600 * window.session.project.training.validation_split)
+    assert matrix.shape == (3, 3) and matrix.sum() == held_out  # the validation split
+    qtbot.waitUntil(lambda: window.boundary_view._grid is not None, timeout=5000)
+    assert window.boundary_view._grid["final"]

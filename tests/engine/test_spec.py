@@ -467,3 +467,27 @@ def test_check_never_raises_it_only_returns_problems(spec, n_features, n_outputs
         net = network.build(spec, n_features, n_outputs, loss=loss, targets=targets)
         out = net.forward(np.ones((3, n_features), dtype=np.float32))
         assert out.shape[0] == 3
+
+
+def test_a_regression_output_of_the_wrong_size_is_an_error_before_training():
+    spec = {"nodes": [{"id": "in", "type": "input", "config": {}},
+                      {"id": "h", "type": "dense", "config": {"units": 4}},
+                      {"id": "out", "type": "dense", "config": {"units": 8,
+                                                               "activation": "linear"}}],
+            "edges": [["in", "h"], ["h", "out"]]}
+    targets = np.zeros((10, 1), dtype=np.float32) + 0.5
+    problems = S.check(spec, 2, 1, loss="mse", targets=targets)
+    errors = [p for p in problems if isinstance(p, S.LossMismatchError)]
+    assert errors and "1 column(s)" in errors[0].message and "8 unit(s)" in errors[0].message
+    assert errors[0].nodes == ("out",)
+
+
+def test_extra_softmax_units_for_fewer_classes_are_a_warning():
+    spec = {"nodes": [{"id": "in", "type": "input", "config": {}},
+                      {"id": "out", "type": "dense", "config": {"units": 8,
+                                                               "activation": "softmax"}}],
+            "edges": [["in", "out"]]}
+    problems = S.check(spec, 2, 3, loss="sparse_categorical_crossentropy",
+                     targets=np.array([0, 1, 2, 1]))
+    assert [type(p).__name__ for p in problems] == ["LossWarning"]
+    assert "8 units for 3 classes" in problems[0].message

@@ -1,0 +1,163 @@
+"""What the training worker measures besides the engine's events, Qt-free.
+
+The views draw; these functions compute (in the worker thread, on the network being
+trained, between two batches):
+
+* :func:`boundary` -- the network's outputs over a grid spanning two input features, the
+  others held at their training mean (the decision-boundary view's image);
+* :func:`dead_units` -- per ReLU layer, the units whose activation is 0 for every sample
+  of a fixed batch (the gradient-flow view's "dead ReLU" count);
+* :func:`evaluation` -- inputs, true classes and predicted probabilities of the validation
+  split (the confusion view's list of misclassified rows).
+
+``validation_indices`` repeats ``engine.training.fit``'s seeded split, so the GUI knows which
+samples the confusion matrix counts without the engine having to return them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["validation_indices", "class_indices", "grid_axes", "grid_points", "boundary",
+           "classes_and_confidence", "fixed_batch", "dead_units", "evaluation",
+           "DEAD_ACTIVATIONS"]
+
+# activations whose output is exactly 0 on a half-line: a unit can die
+DEAD_ACTIVATIONS = ("relu",)
+
+
+def validation_indices(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(validation, training)`` row indices of ``fit(..., validation_split=fraction,
+    seed=seed)`` on ``n`` samples (the engine's split: ``default_rng([seed, 1])``)."""
+    if not fraction:
+        return np.arange(0), np.arange(n)
+    n_val = int(round(n * fraction))
+    perm = np.random.default_rng([int(seed), 1]).permutation(n)
+    return perm[:n_val], perm[n_val:]
+
+
+def class_indices(y: np.ndarray) -> np.ndarray:
+    """Class indices (N,) from targets in any loss's form: indices, one-hot rows or a 0/1
+    column."""
+    y = np.asarray(y)
+    if y.ndim == 1:
+        return y.astype(np.int64)
+    if y.shape[1] == 1:
+        return (y[:, 0] >= 0.5).astype(np.int64)
+    return y.argmax(axis=1).astype(np.int64)
+
+
+def grid_axes(x: np.ndarray, features: tuple[int, int], resolution: int = 100,
+              padding: float = 0.1) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The ranges ``(lo, hi)`` of features ``i`` and ``j`` of ``x``, widened by ``padding``
+    of their span on each side (a constant feature gets a span of 1)."""
+    ranges = []
+    for f in features:
+        column = np.asarray(x[:, f], dtype=np.float64)
+        lo, hi = float(column.min()), float(column.max())
+        span = hi - lo if hi > lo else 1.0
+        ranges.append((lo - padding * span, hi + padding * span))
+    return ranges[0], ranges[1]
+
+
+def grid_points(x_range, y_range, resolution: int, features: tuple[int, int],
+                hold: np.ndarray, dtype=np.float32) -> np.ndarray:
+    """Rows ``(resolution * resolution, n_features)``: every feature at ``hold`` (e.g. the
+    training mean) except ``features[0]`` and ``features[1]``, which run over an evenly
+    spaced grid; row ``r * resolution + c`` has feature i at column c, feature j at row r.
+
+    The grid's cell centres: ``lo + (k + 0.5) * (hi - lo) / resolution``.
+    """
+    i, j = features
+    n = int(resolution)
+    xs = x_range[0] + (np.arange(n) + 0.5) * (x_range[1] - x_range[0]) / n
+    ys = y_range[0] + (np.arange(n) + 0.5) * (y_range[1] - y_range[0]) / n
+    points = np.empty((n * n, len(hold)), dtype=dtype)
+    points[:] = np.asarray(hold, dtype=dtype)
+    gx, gy = np.meshgrid(xs, ys)  # (rows = y, columns = x)
+    points[:, i] = gx.ravel()
+    points[:, j] = gy.ravel()
+    return points
+
+
+def boundary(network, x: np.ndarray, features: tuple[int, int] = (0, 1),
+             resolution: int = 100, hold: np.ndarray | None = None,
+             x_range=None, y_range=None) -> dict:
+    """The network's outputs over a grid of two input features.
+
+    Parameters
+    ----------
+    network : engine.network.Network
+    x : ndarray (N, n_features)
+        The data whose range the grid spans (and whose mean the other features take).
+    features : (i, j)
+        Feature on the horizontal axis, feature on the vertical axis.
+    resolution : int
+        Points per axis.
+    hold : ndarray (n_features,), optional
+        Values of the other features; default ``x.mean(axis=0)``.
+
+    Returns
+    -------
+    dict
+        ``features``, ``x_range``, ``y_range``, ``resolution``, ``hold`` (float64 list) and
+        ``values``: float32 (resolution, resolution, n_outputs), row r / column c the output
+        at feature j = r-th y, feature i = c-th x (see :func:`grid_points`).
+    """
+    i, j = int(features[0]), int(features[1])
+    if hold is None:
+        hold = np.asarray(x, dtype=np.float64).mean(axis=0)
+    if x_range is None or y_range is None:
+        x_range, y_range = grid_axes(x, (i, j), resolution)
+    points = grid_points(x_range, y_range, resolution, (i, j), hold, network.dtype)
+    with np.errstate(all="ignore"):
+        values = network.predict(points)
+    n = int(resolution)
+    return {"features": (i, j), "x_range": tuple(map(float, x_range)),
+            "y_range": tuple(map(float, y_range)), "resolution": n,
+            "hold": [float(v) for v in hold],
+            "values": np.ascontiguousarray(values, dtype=np.float32).reshape(n, n, -1)}
+
+
+def classes_and_confidence(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Predicted class and its probability from outputs ``(..., K)``: argmax and max for
+    K > 1, ``p >= 0.5`` and ``max(p, 1 - p)`` for one sigmoid output."""
+    values = np.asarray(values)
+    if values.shape[-1] == 1:
+        p = values[..., 0]
+        return (p >= 0.5).astype(np.int64), np.maximum(p, 1 - p)
+    return values.argmax(axis=-1).astype(np.int64), values.max(axis=-1)
+
+
+def fixed_batch(n: int, size: int = 256, seed: int = 0) -> np.ndarray:
+    """Up to ``size`` row indices out of ``n``, a seeded choice kept for the whole run."""
+    if n <= size:
+        return np.arange(n)
+    return np.sort(np.random.default_rng([int(seed), 7]).choice(n, size, replace=False))
+
+
+def dead_units(network, batch: np.ndarray) -> dict[str, tuple[int, int]]:
+    """``{layer id: (dead, units)}`` for every layer ending in a ReLU: a unit is dead when
+    its activation is 0 for every row of ``batch`` (an evaluation-mode forward pass; the
+    layers' outputs are read from ``network._outs``)."""
+    with np.errstate(all="ignore"):
+        network.forward(batch)
+    result = {}
+    for nid, out in zip(network.order, network._outs):
+        activation = getattr(network.layers[nid], "activation", None)
+        if activation is None or getattr(activation, "name", None) not in DEAD_ACTIVATIONS:
+            continue
+        out = np.asarray(out)
+        dead = int(np.count_nonzero(~(out != 0).any(axis=0)))
+        result[nid] = (dead, int(out.shape[1]))
+    return result
+
+
+def evaluation(network, x: np.ndarray, y: np.ndarray, split: str) -> dict:
+    """``{"split", "indices", "x", "y_true", "probabilities", "y_pred"}`` of ``x``: the rows a
+    confusion view lists when a cell is clicked."""
+    with np.errstate(all="ignore"):
+        probabilities = network.predict(x)
+    y_pred, _ = classes_and_confidence(probabilities)
+    return {"split": split, "x": np.array(x, copy=True), "y_true": class_indices(y),
+            "probabilities": probabilities.astype(np.float32), "y_pred": y_pred}

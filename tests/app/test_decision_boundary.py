@@ -1,0 +1,144 @@
+"""Decision boundary: grids computed in the worker, drawn by the view; holding at the mean."""
+
+import csv
+
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QWidget
+
+from engine import network as network_module
+from nnstudio.document import examples
+from nnstudio.training import probes
+from nnstudio.training.controller import TrainingController
+from nnstudio.training.snapshot import prepare
+from nnstudio.views.decision_boundary import DecisionBoundaryView, grid_rgb
+
+TIMEOUT = 60_000
+
+
+@pytest.fixture
+def view(qtbot):
+    widget = DecisionBoundaryView()
+    widget.resize(640, 560)
+    qtbot.addWidget(widget)
+    return widget
+
+
+@pytest.fixture
+def controller(qtbot):
+    c = TrainingController()
+    yield c
+    assert c.shutdown(10_000)
+
+
+def points_of(grid):
+    return probes.grid_points(grid["x_range"], grid["y_range"], grid["resolution"],
+                              grid["features"], np.asarray(grid["hold"]))
+
+
+def test_the_view_updates_during_a_run_and_ends_with_the_final_weights(
+        qtbot, view, controller):
+    project = examples.spirals_classifier()
+    project.set_training(epochs=600, batch_size=16)  # ~1.5 s: several grids
+    job = prepare(project)
+    view.set_job(job)
+    controller.boundaryUpdated.connect(view.set_grid)
+    grids = []
+    controller.boundaryUpdated.connect(grids.append)
+    with qtbot.waitSignal(controller.finished, timeout=TIMEOUT) as blocker:
+        controller.start(job)
+    assert blocker.args[0]["status"] == "completed"
+
+    assert len(grids) >= 3 and view.n_grids == len(grids)
+    assert [g["final"] for g in grids].count(True) == 1 and grids[-1]["final"]
+    iterations = [g["iteration"] for g in grids]
+    assert iterations == sorted(iterations) and iterations[0] < iterations[-1]
+    last = grids[-1]
+    assert view.grid is last
+    assert last["values"].dtype == np.float32 and last["values"].shape == (100, 100, 3)
+    # the grid holds the final weights' predictions at the grid points
+    predicted = job.network.predict(points_of(last))
+    np.testing.assert_array_equal(last["values"].reshape(-1, 3).argmax(axis=1),
+                                  predicted.argmax(axis=1))
+    np.testing.assert_allclose(last["values"].reshape(-1, 3), predicted, rtol=1e-6)
+    # it spans the data
+    assert last["x_range"][0] < job.x[:, 0].min() and last["x_range"][1] > job.x[:, 0].max()
+    # an earlier grid came from other (earlier) weights
+    assert not np.array_equal(grids[0]["values"], last["values"])
+    # the image is what grid_rgb makes of the final grid; the points are the data
+    np.testing.assert_array_equal(view.image.image, grid_rgb(last["values"], True))
+    assert len(view.points.data) == len(job.x)
+
+
+def test_after_a_run_other_features_give_a_new_grid_at_once(qtbot, view, controller):
+    project = examples.xor_playground()
+    project.set_training(epochs=5)
+    job = prepare(project)
+    view.set_job(job)
+    controller.boundaryUpdated.connect(view.set_grid)
+    with qtbot.waitSignal(controller.finished, timeout=TIMEOUT):
+        controller.start(job)
+    final = view.grid
+    assert final["values"].shape == (100, 100, 1)  # one sigmoid output
+    with qtbot.waitSignal(controller.boundaryUpdated, timeout=2000) as blocker:
+        controller.set_boundary_features(1, 0)
+    swapped = blocker.args[0]
+    assert swapped["features"] == (1, 0) and view.grid is swapped
+    np.testing.assert_allclose(swapped["values"].reshape(-1, 1),
+                               job.network.predict(points_of(swapped)), rtol=1e-6)
+
+
+def test_more_features_are_held_at_the_training_mean():
+    spec = examples.spirals_classifier().spec()
+    net = network_module.build(spec, 4, 3, seed=1)
+    rng = np.random.default_rng(0)
+    x = (rng.normal(size=(200, 4)) * [1, 2, 3, 4] + [0, 10, -5, 1]).astype(np.float32)
+    mean = x.astype(np.float64).mean(axis=0)
+
+    grid = probes.boundary(net, x, features=(2, 0), resolution=30, hold=mean)
+
+    points = points_of(grid)
+    assert points.shape == (900, 4)
+    np.testing.assert_allclose(points[:, 1], mean[1], rtol=1e-6)
+    np.testing.assert_allclose(points[:, 3], mean[3], rtol=1e-6)
+    # feature 2 runs along the columns, feature 0 along the rows, over the data's range
+    assert points[1, 2] > points[0, 2] and points[1, 0] == points[0, 0]
+    assert points[30, 0] > points[0, 0] and points[30, 2] == points[0, 2]
+    assert grid["x_range"][0] < x[:, 2].min() and grid["y_range"][1] > x[:, 0].max()
+    np.testing.assert_array_equal(grid["values"].reshape(-1, 3).argmax(axis=1),
+                                  net.predict(points).argmax(axis=1))
+
+
+def test_the_feature_pickers_for_more_than_two_features(qtbot, view):
+    x = np.random.default_rng(0).normal(size=(50, 3)).astype(np.float32)
+    view.set_data(x, np.arange(50) % 2, ["a", "b", "c"], ["no", "yes"])
+    assert view.x_feature.isVisibleTo(view) and view.note.isVisibleTo(view)
+    picked = []
+    view.featuresChanged.connect(lambda i, j: picked.append((i, j)))
+    view.y_feature.setCurrentIndex(2)
+    view.y_feature.activated.emit(2)
+    assert picked == [(0, 2)] and view.features == (0, 2)
+    np.testing.assert_array_equal(view.points.data["y"], x[:, 2])
+    view.set_data(x[:, :2], np.arange(50) % 2)
+    assert not view.x_feature.isVisibleTo(view)
+
+
+def test_regression_colours_and_exports(tmp_path, qtbot, view):
+    x = np.random.default_rng(0).normal(size=(40, 2)).astype(np.float32)
+    view.set_data(x, x[:, :1] * 2, ["u", "v"], classification=False)
+    values = np.linspace(-1, 1, 16, dtype=np.float32).reshape(4, 4, 1)
+    view.set_grid({"features": (0, 1), "x_range": (-2, 2), "y_range": (-3, 3),
+                   "resolution": 4, "hold": [0.0, 0.0], "values": values, "epoch": 0,
+                   "iteration": 7, "final": True, "classification": False})
+    assert view.image.image.shape == (4, 4, 3)
+    view.export_csv(tmp_path / "b.csv")
+    with open(tmp_path / "b.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["u", "v", "prediction"] and len(rows) == 17
+    assert float(rows[1][0]) == -1.5 and float(rows[1][1]) == -2.25
+    assert float(rows[-1][2]) == pytest.approx(1.0)
+    assert view.export_png(tmp_path / "b.png") and (tmp_path / "b.png").stat().st_size > 1000
+    for name in ("decisionBoundaryPlot", "decisionBoundaryXFeature",
+                 "decisionBoundaryYFeature", "decisionBoundarySummary", "decisionBoundaryNote"):
+        widget = view.findChild(QWidget, name)
+        assert widget is not None and widget.accessibleName()
