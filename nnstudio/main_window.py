@@ -719,6 +719,18 @@ class MainWindow(QMainWindow):
         ids = self.scene.selected_ids()
         self.inspector.show_node(ids[0] if len(ids) == 1 else None)
         self.selection_label.setText(", ".join(ids) if ids else "")
+        self._update_edit_actions()
+
+    def _update_edit_actions(self) -> None:
+        """Edit commands are available when they have something to act on."""
+        act = self.actions_by_name
+        editable = self.controller.state == "idle"
+        layers = bool(self.scene.selected_ids())
+        act["copy"].setEnabled(layers)
+        act["cut"].setEnabled(layers and editable)
+        act["delete"].setEnabled(editable and (layers or bool(self.scene.selected_edges())))
+        act["paste"].setEnabled(editable)
+        act["arrange"].setEnabled(editable)
 
     def dataset(self):
         """The project's dataset (cached per data config)."""
@@ -819,15 +831,21 @@ class MainWindow(QMainWindow):
         act = self.actions_by_name
         has_errors = bool(spec_check.errors(getattr(self, "problems", [])))
         running = state in ("running", "paused", "stopping")
-        act["train"].setEnabled(not running and not has_errors)
+        # F5 continues a run paused after a single step, as debuggers do
+        act["train"].setEnabled((state == "paused") or (not running and not has_errors))
         act["step"].setEnabled((state == "paused") or (not running and not has_errors))
         act["pause"].setEnabled(state in ("running", "paused"))
         act["pause"].setChecked(state == "paused")
         act["pause"].setText(self.tr("&Resume") if state == "paused" else self.tr("&Pause"))
         act["stop"].setEnabled(running)
         act["reset_weights"].setEnabled(not running)
-        for widget in (self.palette_widget, self.inspector, self.data_panel):
-            widget.setEnabled(not running)  # structural edits wait until training ends
+        # the run trains a snapshot: edits during it would not reach it, so they wait
+        for widget in (self.palette_widget, self.inspector, self.data_panel,
+                       self.training_panel):
+            widget.setEnabled(not running)
+        self.view.setInteractive(not running)
+        self.view.setAcceptDrops(not running)
+        self._update_edit_actions()
         labels = {"idle": self.tr("Ready"), "running": self.tr("Training…"),
                   "paused": self.tr("Paused"), "stopping": self.tr("Stopping…")}
         self.training_label.setText(labels.get(state, state))
@@ -840,6 +858,9 @@ class MainWindow(QMainWindow):
             return None
 
     def start_training(self) -> None:
+        if self.controller.state == "paused":
+            self.controller.resume()
+            return
         if self.controller.state != "idle":
             return
         job = self._job()
@@ -890,8 +911,11 @@ class MainWindow(QMainWindow):
 
     def _batch_progress(self, epoch: int, batch: int, iteration: int, per_epoch: int) -> None:
         epochs = self.session.project.training.epochs
-        self.training_label.setText(self.tr("Epoch {0}/{1}, iteration {2}/{3}").format(
-            epoch + 1, epochs, batch + 1, per_epoch))
+        text = self.tr("Epoch {0}/{1}, iteration {2}/{3}").format(
+            epoch + 1, epochs, batch + 1, per_epoch)
+        if self.controller.state == "paused":
+            text = self.tr("Paused at {0}").format(text[0].lower() + text[1:])
+        self.training_label.setText(text)
 
     def _training_finished(self, result: dict) -> None:
         job, self._job_running = self._job_running, None
@@ -907,10 +931,26 @@ class MainWindow(QMainWindow):
         run = snapshot.make_run(job, result, self.session.project.new_run_id())
         self.session.push(AddRun(self.session.project, run))
         self._update_training_actions()
+        self.statusBar().showMessage(self.run_summary(run), 15000)
+
+    def run_summary(self, run) -> str:
+        """One line for the status bar: how the run ended and its final figures."""
+        epochs = len((run.history or {}).get("lr", []))
+        figures = ", ".join(f"{k} {v:.4g}" for k, v in run.final_metrics.items()
+                            if isinstance(v, (int, float)))
+        best = "" if run.best_epoch is None else self.tr("; best epoch {0}").format(
+            run.best_epoch + 1)
+        return self.tr("{0} {1} after {2} epochs: {3}{4}").format(
+            run.name, run.status.replace("_", " "), epochs, figures, best)
 
     # -- help and export --------------------------------------------------------------------------
     def show_glossary(self) -> None:
-        help_texts.show_glossary(self)
+        dialog = getattr(self, "_glossary", None)
+        if dialog is None:  # one glossary window, brought forward again on F1
+            dialog = self._glossary = help_texts.show_glossary(self)
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
 
     def show_shortcuts(self) -> None:
         help_texts.show_shortcuts(self, self.actions_by_name.values())

@@ -238,17 +238,35 @@ def paste_command(project: Project, payload: bytes, offset=(40.0, 40.0)) -> QUnd
 
 
 def append_command(project: Project, layer_type: str, after: str | None) -> QUndoCommand:
-    """Add a ``layer_type`` layer right of ``after`` (connected from it), or at the end."""
+    """Add a ``layer_type`` layer right after ``after``, or at the end of the network.
+
+    When ``after`` already feeds other layers, the new layer goes in between (it takes over
+    ``after``'s outgoing connections, in their places among merge inputs) and the layers to
+    the right make room: one undo step, as a drop on a connection is.
+    """
     node_id = project.new_node_id(layer_type)
-    if after is not None and after in project.nodes:
-        x, y = project.nodes[after].position
-        position = (x + ARRANGE_DX, y)
-    else:
+    if after is None or after not in project.nodes:
         xs = [n.position[0] for n in project.nodes.values()] or [-ARRANGE_DX]
-        position = (max(xs) + ARRANGE_DX, 0.0)
-    connect = after if after in project.nodes and accepts_input(layer_type) else None
-    return AddNode(project, Node(node_id, layer_type, default_config(layer_type), position),
-                   connect_from=connect)
+        node = Node(node_id, layer_type, default_config(layer_type), (max(xs) + ARRANGE_DX, 0.0))
+        return AddNode(project, node)
+    x, y = project.nodes[after].position
+    node = Node(node_id, layer_type, default_config(layer_type), (x + ARRANGE_DX, y))
+    outgoing = [(i, e) for i, e in enumerate(project.edges) if e[0] == after]
+    if not accepts_input(layer_type):
+        return AddNode(project, node)
+    if not outgoing:
+        return AddNode(project, node, connect_from=after)
+    macro = Macro(_tr("Insert {0} after {1}").format(layer_type, after))
+    right = {nid: n.position for nid, n in project.nodes.items() if n.position[0] > x}
+    if right:
+        macro.add(MoveNodes(project, right, {nid: (px + ARRANGE_DX, py)
+                                             for nid, (px, py) in right.items()}))
+    for _, (src, dst) in outgoing:
+        macro.add(Disconnect(project, src, dst))
+    macro.add(AddNode(project, node, connect_from=after))
+    for index, (_, dst) in outgoing:
+        macro.add(ConnectAt(project, node_id, dst, index))
+    return macro
 
 
 def arrange_positions(project: Project) -> dict[str, tuple[float, float]]:

@@ -1410,3 +1410,62 @@ def test_a_run_fills_the_confusion_boundary_and_gradient_views(window, qtbot):
     assert matrix.shape == (3, 3) and matrix.sum() == held_out  # the validation split
     qtbot.waitUntil(lambda: window.boundary_view._grid is not None, timeout=5000)
     assert window.boundary_view._grid["final"]
+
+
+def test_while_training_the_network_and_settings_wait(window, qtbot):
+    long_run(window, qtbot)
+    trigger(window, "train")
+    qtbot.waitUntil(lambda: plotted_epochs(window) >= 1, timeout=TRAIN_TIMEOUT)
+    assert not window.view.isInteractive() and not window.view.acceptDrops()
+    assert not window.training_panel.isEnabled() and not window.inspector.isEnabled()
+    assert not window.actions_by_name["paste"].isEnabled()
+    trigger(window, "pause")
+    qtbot.waitUntil(lambda: window.training_label.text().startswith("Paused"), timeout=5000)
+    assert not window.view.isInteractive()
+    # F5 (Start) continues a paused run
+    trigger(window, "train")
+    assert window.controller.state == "running"
+    with qtbot.waitSignal(window.controller.finished, timeout=TRAIN_TIMEOUT):
+        trigger(window, "stop")
+    assert window.view.isInteractive() and window.training_panel.isEnabled()
+    assert window.actions_by_name["paste"].isEnabled()
+
+
+def test_a_finished_run_is_summed_up_in_the_status_bar(window, qtbot):
+    menu_entry(window, "action_example_spirals-classifier").trigger()
+    set_epochs(window, qtbot, 4)
+    with qtbot.waitSignal(window.controller.finished, timeout=TRAIN_TIMEOUT):
+        trigger(window, "train")
+    message = window.statusBar().currentMessage()
+    assert message.startswith("Run 1 completed after 4 epochs: ")
+    assert "val_accuracy" in message
+
+
+def test_edit_actions_follow_the_selection(window, qtbot):
+    menu_entry(window, "action_example_spirals-classifier").trigger()
+    act = window.actions_by_name
+    assert not act["copy"].isEnabled() and not act["delete"].isEnabled()
+    window.scene.node_items["hidden1"].setSelected(True)
+    assert act["copy"].isEnabled() and act["cut"].isEnabled() and act["delete"].isEnabled()
+
+
+def test_the_glossary_opens_once(window, qtbot):
+    trigger(window, "glossary")
+    trigger(window, "glossary")
+    dialogs = [w for w in window.findChildren(QWidget, "glossaryDialog")]
+    assert len(dialogs) == 1 and dialogs[0].isVisible()
+
+
+def test_appending_after_a_middle_layer_inserts_it_in_one_undo_step(window, qtbot):
+    menu_entry(window, "action_example_spirals-classifier").trigger()
+    project = window.session.project
+    window.scene.node_items["hidden1"].setSelected(True)
+    window.append_layer("dropout")
+    assert ("hidden1", "dropout1") in project.edges and ("dropout1", "hidden2") in project.edges
+    assert ("hidden1", "hidden2") not in project.edges
+    # the layers to the right made room, and the network still checks clean
+    assert project.nodes["hidden2"].position[0] > project.nodes["dropout1"].position[0]
+    assert not [p for p in window.problems if p.severity == "error"]
+    assert window.session.undo_stack.count() == 1
+    trigger(window, "undo")
+    assert project == examples.spirals_classifier()
