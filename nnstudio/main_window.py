@@ -35,7 +35,7 @@ from nnstudio.session import Session
 from nnstudio.training import snapshot
 from nnstudio.training.controller import TrainingController
 from nnstudio.views.neuron_view import NeuronPanel
-from nnstudio.widgets import named
+from nnstudio.widgets import named, set_clipboard
 
 FILE_FILTER = "NN Studio projects (*.nnproj)"
 MAX_RECENT = 10
@@ -804,7 +804,7 @@ class MainWindow(QMainWindow):
         payload = edit_ops.copy_payload(self.session.project, ids)
         mime.setData(edit_ops.CLIPBOARD_MIME, payload)
         mime.setText(payload.decode())
-        QGuiApplication.clipboard().setMimeData(mime)
+        set_clipboard(mime)
 
     def cut(self) -> None:
         self.copy()

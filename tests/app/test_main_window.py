@@ -1469,3 +1469,24 @@ def test_appending_after_a_middle_layer_inserts_it_in_one_undo_step(window, qtbo
     assert window.session.undo_stack.count() == 1
     trigger(window, "undo")
     assert project == examples.spirals_classifier()
+
+
+def test_a_process_that_copied_layers_exits_cleanly(tmp_path):
+    # PySide6 used to crash at interpreter exit while the clipboard held our mime data
+    code = (
+        "import os, sys\n"
+        "from PySide6.QtCore import QSettings, QStandardPaths\n"
+        "from nnstudio.app import make_application\n"
+        "app = make_application(sys.argv[:1]); QStandardPaths.setTestModeEnabled(True)\n"
+        "from nnstudio.main_window import MainWindow\n"
+        f"w = MainWindow(settings=QSettings({str(tmp_path / 's.ini')!r}, "
+        "QSettings.Format.IniFormat))\n"
+        "w.session.open_example('spirals-classifier')\n"
+        "w.scene.node_items['hidden1'].setSelected(True)\n"
+        "w.copy()\n"
+        "w.session.undo_stack.setClean(); w.close()\n"
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
