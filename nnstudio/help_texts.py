@@ -47,39 +47,41 @@ GLOSSARY = [
 ]
 
 
-def show_glossary(parent) -> QDialog:
+# Canvas gestures have no QAction, so the shortcut list names them here.
+GESTURES = [("Pan the canvas", "Space+drag, middle drag"),
+            ("Zoom the canvas", "Ctrl+wheel, pinch"),
+            ("Cancel a connection being dragged", "Esc")]
+
+
+def _dialog(parent, object_name: str, title: str, content, size: tuple[int, int]) -> QDialog:
+    """A non-modal dialog holding ``content`` and a Close button, shown at once."""
     dialog = QDialog(parent)
-    named(dialog, "glossaryDialog", _t("Glossary"))
-    dialog.setWindowTitle(_t("Glossary"))
+    named(dialog, object_name, title)
+    dialog.setWindowTitle(title)
     layout = QVBoxLayout(dialog)
-    browser = named(QTextBrowser(), "glossaryText", _t("Glossary text"))
-    browser.setHtml("".join(f"<h4>{_t(term)}</h4><p>{_t(text)}</p>" for term, text in GLOSSARY))
-    layout.addWidget(browser)
+    layout.addWidget(content)
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
     buttons.rejected.connect(dialog.reject)
     layout.addWidget(buttons)
-    dialog.resize(560, 600)
+    dialog.resize(*size)
     dialog.show()
     return dialog
 
 
+def show_glossary(parent) -> QDialog:
+    browser = named(QTextBrowser(), "glossaryText", _t("Glossary text"))
+    browser.setHtml("".join(f"<h4>{_t(term)}</h4><p>{_t(text)}</p>" for term, text in GLOSSARY))
+    return _dialog(parent, "glossaryDialog", _t("Glossary"), browser, (560, 600))
+
+
 def show_shortcuts(parent, actions) -> QDialog:
-    dialog = QDialog(parent)
-    named(dialog, "shortcutsDialog", _t("Keyboard shortcuts"))
-    dialog.setWindowTitle(_t("Keyboard shortcuts"))
     rows = [(a.text().replace("&", "").rstrip("…"), a.shortcut().toString())
             for a in actions if not a.shortcut().isEmpty()]
+    rows += [(_t(what), _t(keys)) for what, keys in GESTURES]
     table = named(QTableWidget(len(rows), 2), "shortcutsTable", _t("Shortcuts"))
     table.setHorizontalHeaderLabels([_t("Command"), _t("Shortcut")])
     for i, (text, keys) in enumerate(rows):
         table.setItem(i, 0, QTableWidgetItem(text))
         table.setItem(i, 1, QTableWidgetItem(keys))
     table.resizeColumnsToContents()
-    layout = QVBoxLayout(dialog)
-    layout.addWidget(table)
-    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-    buttons.rejected.connect(dialog.reject)
-    layout.addWidget(buttons)
-    dialog.resize(420, 520)
-    dialog.show()
-    return dialog
+    return _dialog(parent, "shortcutsDialog", _t("Keyboard shortcuts"), table, (440, 560))

@@ -6,20 +6,20 @@ sizes from it.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QSpinBox,
-                               QWidget)
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QSpinBox
 
 from engine.data import synthetic
 from nnstudio.document.model import DataSource
 from nnstudio.editor.commands import SetData
+from nnstudio.panels.base import DocumentPanel
 from nnstudio.widgets import named
 
 
-class DataPanel(QWidget):
+class DataPanel(DocumentPanel):
+    KINDS = ("data",)
+
     def __init__(self, session, parent=None):
-        super().__init__(parent)
-        self.session = session
-        self._updating = False
+        super().__init__(session, parent)
         form = QFormLayout(self)
         self.dataset = named(QComboBox(), "datasetCombo", self.tr("Dataset"),
                              self.tr("A built-in dataset to train on"))
@@ -43,19 +43,7 @@ class DataPanel(QWidget):
         self.dataset.currentTextChanged.connect(lambda _v: self._push())
         for box in (self.samples, self.noise, self.seed):
             box.editingFinished.connect(self._push)
-        session.documentReplaced.connect(self.attach)
-        self._unsubscribe = None
-        self.attach()
-
-    def attach(self) -> None:
-        if self._unsubscribe:
-            self._unsubscribe()
-        self._unsubscribe = self.session.project.subscribe(self._on_change)
         self.refresh()
-
-    def _on_change(self, change) -> None:
-        if change.kind in ("data", "reset"):
-            self.refresh()
 
     def refresh(self) -> None:
         data = self.session.project.data

@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QSpinBox,
-                               QWidget)
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QSpinBox
 
 from engine import losses, optimizers
 from nnstudio.editor.commands import SetTraining
+from nnstudio.panels.base import DocumentPanel
 from nnstudio.widgets import named
 
 
-class TrainingPanel(QWidget):
+class TrainingPanel(DocumentPanel):
+    KINDS = ("training", "data")
+
     def __init__(self, session, parent=None):
-        super().__init__(parent)
-        self.session = session
-        self._updating = False
+        super().__init__(session, parent)
         form = QFormLayout(self)
         self.loss = named(QComboBox(), "lossCombo", self.tr("Loss function"),
                           self.tr("What the network minimizes while it learns"))
@@ -70,19 +70,7 @@ class TrainingPanel(QWidget):
         self.batch.valueChanged.connect(lambda v: self._set(batch_size=v))
         self.split.valueChanged.connect(lambda v: self._set(validation_split=round(v, 4)))
         self.seed.valueChanged.connect(lambda v: self._set(seed=v))
-        session.documentReplaced.connect(self.attach)
-        self._unsubscribe = None
-        self.attach()
-
-    def attach(self) -> None:
-        if self._unsubscribe:
-            self._unsubscribe()
-        self._unsubscribe = self.session.project.subscribe(self._on_change)
         self.refresh()
-
-    def _on_change(self, change) -> None:
-        if change.kind in ("training", "data", "reset"):
-            self.refresh()
 
     def refresh(self) -> None:
         t = self.session.project.training

@@ -168,3 +168,17 @@ def make_window(qtbot, settings_path, autosave_dir):
 @pytest.fixture
 def window(make_window):
     return make_window()
+
+
+@pytest.fixture
+def controller(qtbot):
+    """A training controller whose worker thread is always joined at the end of the test
+    (destroying a running QThread aborts the process)."""
+    from nnstudio.training.controller import TrainingController
+
+    c = TrainingController()
+    yield c
+    assert c.shutdown(10_000)
+    thread = c.worker_thread
+    assert thread is None or not thread.isRunning()
+    assert c.state == "idle"

@@ -9,7 +9,6 @@ from PySide6.QtWidgets import QWidget
 
 from engine import metrics
 from nnstudio.document import examples
-from nnstudio.training.controller import TrainingController
 from nnstudio.training.snapshot import prepare
 from nnstudio.views.confusion import ConfusionView
 
@@ -22,13 +21,6 @@ def view(qtbot):
     widget.resize(820, 620)
     qtbot.addWidget(widget)
     return widget
-
-
-@pytest.fixture
-def controller(qtbot):
-    c = TrainingController()
-    yield c
-    assert c.shutdown(10_000)
 
 
 def run_spirals(qtbot, controller, view, epochs=25):

@@ -9,7 +9,6 @@ from PySide6.QtWidgets import QWidget
 from engine import network as network_module
 from nnstudio.document import examples
 from nnstudio.training import probes
-from nnstudio.training.controller import TrainingController
 from nnstudio.training.snapshot import prepare
 from nnstudio.views.decision_boundary import DecisionBoundaryView, grid_rgb
 
@@ -22,13 +21,6 @@ def view(qtbot):
     widget.resize(640, 560)
     qtbot.addWidget(widget)
     return widget
-
-
-@pytest.fixture
-def controller(qtbot):
-    c = TrainingController()
-    yield c
-    assert c.shutdown(10_000)
 
 
 def points_of(grid):

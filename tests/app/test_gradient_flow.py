@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QWidget
 from nnstudio.document import examples
 from nnstudio.document.model import Project, TrainingSettings
 from nnstudio.training import probes
-from nnstudio.training.controller import DEAD_BATCH, TrainingController
+from nnstudio.training.controller import DEAD_BATCH
 from nnstudio.training.snapshot import prepare
 from nnstudio.views.gradient_flow import (EXPLODING, VANISHING, GradientFlowView,
                                           gradient_problems)
@@ -23,13 +23,6 @@ def view(qtbot):
     widget.resize(760, 480)
     qtbot.addWidget(widget)
     return widget
-
-
-@pytest.fixture
-def controller(qtbot):
-    c = TrainingController()
-    yield c
-    assert c.shutdown(10_000)
 
 
 def train(qtbot, controller, view, job):

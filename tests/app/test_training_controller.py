@@ -35,16 +35,6 @@ class Recorder:
         self.epochs.extend(epochs)
 
 
-@pytest.fixture
-def controller(qtbot):
-    c = TrainingController()
-    yield c
-    assert c.shutdown(10_000)
-    thread = c.worker_thread
-    assert thread is None or not thread.isRunning()
-    assert c.state == "idle"
-
-
 def job_of(project_factory=examples.spirals_classifier, **settings) -> TrainingJob:
     project = project_factory()
     if settings:
