@@ -24,7 +24,12 @@ def main(argv: list[str] | None = None) -> int:
         from engine import demo
 
         return demo.main(argv[1:])
-    parser = argparse.ArgumentParser(prog="nnstudio", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="nnstudio",
+        description="NN Studio: build, train and understand neural networks. With no "
+                    "arguments the window opens with a ready example.",
+        epilog="Without the window: nnstudio train | evaluate | predict | export | info "
+               "PROJECT ... (nnstudio train --help and so on), and nnstudio --demo --help.")
     parser.add_argument("project", nargs="?", help="a .nnproj file to open")
     parser.add_argument("--demo", action="store_true",
                         help="train a network in the terminal, without the window")
