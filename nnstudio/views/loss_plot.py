@@ -73,7 +73,10 @@ class LossPlot(QWidget):
                                          background, foreground)
         self.loss_plot.setLabel("left", self.tr("loss"))
         legend = self.loss_plot.addLegend(offset=(-10, 10), labelTextColor=foreground)
-        legend.setBrush(pg.mkBrush(background))
+        # see-through: an opaque box in the top right corner hid the last epochs' curves
+        shade = pg.mkColor(background)
+        shade.setAlpha(120)
+        legend.setBrush(pg.mkBrush(shade))
         self.train_curve = self.loss_plot.plot(
             name=self.tr("training"), pen=pg.mkPen(TRAIN_COLOR, width=2), connect="finite")
         self.val_curve = self.loss_plot.plot(
