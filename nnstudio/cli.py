@@ -174,9 +174,10 @@ def trained_run(project, path: str, run_id: str | None = None):
                    f"'nnstudio train {path}'", EXIT_NO_RUN)
 
 
-def run_project(run):
+def run_project(run, embedded: dict | None = None):
     """A :class:`Project` holding exactly what ``run`` was trained with (its network, data
-    and settings), so that ``snapshot.prepare`` rebuilds its data and splits."""
+    and settings, and the project's embedded files, which a CSV source reads), so that
+    ``snapshot.prepare`` rebuilds its data and splits."""
     from nnstudio.document.model import DataSource, Node, Project, TrainingSettings
 
     settings = run.settings
@@ -186,6 +187,7 @@ def run_project(run):
     project.edges = [tuple(e) for e in settings["spec"]["edges"]]
     project.data = DataSource(**settings["data"])
     project.training = TrainingSettings(**settings["training"])
+    project.embedded = dict(embedded or {})
     return project
 
 
@@ -248,8 +250,9 @@ def cmd_train(args) -> int:
                  if v is not None}
     view = Project()  # the project with the overrides, leaving its own settings alone
     view.nodes, view.edges, view.data = project.nodes, project.edges, project.data
+    view.embedded = project.embedded
     view.training = dataclasses.replace(project.training, **overrides)
-    job = snapshot.prepare(view)
+    job = snapshot.prepare(view, base_dir=os.path.dirname(os.path.abspath(args.project)))
     epochs = job.fit_kwargs["epochs"]
     tty = sys.stdout.isatty()
     progress = _Progress(sys.stdout, epochs, tty)
@@ -351,7 +354,7 @@ def _on_sigint(control):
 
 
 # == evaluate =================================================================================
-def held_out(run):
+def held_out(run, project):
     """The data a run did not train on, as ``snapshot.prepare`` and ``fit`` split it.
 
     Returns
@@ -363,7 +366,7 @@ def held_out(run):
     """
     from nnstudio.training import snapshot
 
-    job = snapshot.prepare(run_project(run))
+    job = snapshot.prepare(run_project(run, project.embedded))
     if job.x_test is not None:
         return job.x_test, job.y_test, "test", job.dataset
     split = job.training.validation_split
@@ -421,10 +424,10 @@ def cmd_evaluate(args) -> int:
     project = load_project(args.project)
     run = trained_run(project, args.project, args.run)
     if args.data:
-        x, y, dataset = _labelled_csv(args.data, run)
+        x, y, dataset = _labelled_csv(args.data, run, project)
         split = os.path.basename(args.data)
     else:
-        x, y, split, dataset = held_out(run)
+        x, y, split, dataset = held_out(run, project)
     result = {"split": split, **evaluate(run, x, y, dataset)}
     if args.json:
         print(json.dumps(result, indent=2))
@@ -495,12 +498,13 @@ def read_columns(path: str, names: list[str]) -> tuple[np.ndarray, dict]:
     return x, others
 
 
-def _labelled_csv(path: str, run):
+def _labelled_csv(path: str, run, project):
     """Features and targets (in the loss's form) of a CSV with the training data's columns."""
     from engine import losses
     from nnstudio.training import snapshot
 
-    dataset = snapshot.load_data(run_project(run).data)
+    source = run_project(run, project.embedded)
+    dataset = snapshot.load_data(source.data, source.embedded, training=source.training)
     targets = list(dataset.target_names)
     x, others = read_columns(path, list(dataset.feature_names))
     missing = [t for t in targets if t not in others]
@@ -543,7 +547,8 @@ def cmd_predict(args) -> int:
 
     project = load_project(args.project)
     run = trained_run(project, args.project, args.run)
-    dataset = snapshot.load_data(run_project(run).data)
+    source = run_project(run, project.embedded)
+    dataset = snapshot.load_data(source.data, source.embedded, training=source.training)
     x, _ = read_columns(args.input, list(dataset.feature_names))
     a = run_network(run).predict(x)
     from engine import losses
@@ -591,7 +596,7 @@ def cmd_export(args) -> int:
         from engine.export import torch_script
         from nnstudio.training import snapshot
 
-        job = snapshot.prepare(run_project(run))
+        job = snapshot.prepare(run_project(run, project.embedded))
         written = torch_script.save(net, args.torch, training=run.settings["training"],
                                     x=job.x, y=job.y)
         print(f"PyTorch script of {run.name} ({run.id}) written to "

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QFrame, Q
                                QMainWindow, QMessageBox, QScrollArea, QToolButton)
 
 from engine import spec as spec_check
-from engine.data import synthetic
 from nnstudio import __version__, autosave, help_texts
 from nnstudio.canvas import edit_ops
 from nnstudio.canvas.scene import NetworkScene
@@ -270,6 +269,7 @@ class MainWindow(QMainWindow):
             ("save", self.tr("&Save"), self.save_document, K.Save, "save"),
             ("save_as", self.tr("Save &As…"), self.save_document_as, K.SaveAs, "save-as"),
             ("revert", self.tr("&Revert"), self.revert_document, None, "revert"),
+            ("import_csv", self.tr("&Import CSV…"), self.import_csv, "Ctrl+I", "open"),
             ("quit", self.tr("&Quit"), self.close, K.Quit, "quit"),
             ("cut", self.tr("Cu&t"), self.cut, K.Cut, "cut"),
             ("copy", self.tr("&Copy"), self.copy, K.Copy, "copy"),
@@ -327,6 +327,7 @@ class MainWindow(QMainWindow):
             action.setObjectName(f"action_example_{name}")
             action.setToolTip((factory.__doc__ or "").strip())
             action.triggered.connect(lambda _c=False, n=name: self.open_example(n))
+        file_menu.addAction(act["import_csv"])
         file_menu.addSeparator()
         file_menu.addActions([act["save"], act["save_as"], act["revert"]])
         export_menu = self._menu(file_menu, "export", self.tr("&Export"), "export")
@@ -732,15 +733,23 @@ class MainWindow(QMainWindow):
         act["paste"].setEnabled(editable)
         act["arrange"].setEnabled(editable)
 
+    def _project_dir(self) -> str | None:
+        """Where a CSV referenced by a relative path is looked up."""
+        return os.path.dirname(self.session.path) if self.session.path else None
+
     def dataset(self):
-        """The project's dataset (cached per data config)."""
-        data = self.session.project.data
-        key = (data.kind, repr(sorted(data.config.items())))
+        """The project's dataset as training sees it (cached per data source and the
+        settings that decide the split that preprocessing is fitted on)."""
+        project = self.session.project
+        data, t = project.data, project.training
+        key = (data.to_dict().__repr__(), sorted(project.embedded),
+               t.validation_split, t.test_split, t.seed, self._project_dir())
         if self._data_cache is None or self._data_cache[0] != key:
             try:
-                ds = synthetic.load(data.config) if data.kind == "synthetic" else None
-            except ValueError:
-                ds = None
+                ds = snapshot.load_data(data, project.embedded, training=t,
+                                        base_dir=self._project_dir())
+            except (ValueError, OSError):
+                ds = None  # the data panel says why
             self._data_cache = (key, ds)
         return self._data_cache[1]
 
@@ -792,6 +801,13 @@ class MainWindow(QMainWindow):
                      if not any(s == n for s, _ in self.session.project.edges)]
             after = sinks[-1] if sinks else None
         self.session.push(edit_ops.append_command(self.session.project, layer_type, after))
+
+    def import_csv(self) -> None:
+        """Use a CSV file as the data (the import dialog, one undo step)."""
+        if self.controller.state == "idle":
+            self.data_dock.show()
+            self.data_dock.raise_()
+            self.data_panel.import_csv()
 
     def delete_selection(self) -> None:
         self.scene.delete_selection()
@@ -852,7 +868,7 @@ class MainWindow(QMainWindow):
 
     def _job(self):
         try:
-            return snapshot.prepare(self.session.project)
+            return snapshot.prepare(self.session.project, base_dir=self._project_dir())
         except (ValueError, TypeError) as exc:
             self.show_error(self.tr("Cannot train"), str(exc))
             return None

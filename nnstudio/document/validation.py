@@ -11,6 +11,7 @@ JSON path of the value (``"project.json: document.training.epochs"``).
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
 import re
@@ -21,6 +22,10 @@ from engine import losses, metrics, optimizers, schedules
 from engine import network as engine_network
 from engine import training as engine_training
 from engine.data import synthetic
+from engine.data.builtin import BUILTIN_DATASETS
+from engine.data.csv_import import KINDS, ROLES, TASKS
+from engine.data.preprocessing import MISSING as PRE_MISSING
+from engine.data.preprocessing import SCALES as PRE_SCALES
 from engine.registry import UnknownNameError
 
 from .errors import CorruptProjectError
@@ -204,6 +209,7 @@ class DocumentReader(Checker):
     def __init__(self, path):
         super().__init__(path)
         self.embedded: list[str] = []
+        self.data_files: list[tuple[str, str]] = []  # (embedded name, where) csv sources use
         self.layouts: dict[str, dict[str, tuple]] = {}
         self.has_weights: dict[str, tuple[bool, bool]] = {}
 
@@ -214,6 +220,10 @@ class DocumentReader(Checker):
         project.nodes, project.edges = self.network(doc["network"], f"{where}.network")
         project.data = self.data_source(doc["data"], f"{where}.data")
         self.embedded = self.embedded_names(doc["embedded"], f"{where}.embedded")
+        for name, w in self.data_files:
+            if name not in self.embedded:
+                self.fail(w, f"names the data file {name!r}, which the project does not "
+                             "carry (it is not listed in document.embedded)")
         project.training = self.training(doc["training"], f"{where}.training")
         project.runs = self.runs(doc["runs"], f"{where}.runs")
         return project
@@ -290,7 +300,72 @@ class DocumentReader(Checker):
         config = self.plain_object(data["config"], f"{where}.config")
         DATA_KINDS[kind](self, config, f"{where}.config")
         preprocessing = self.plain_object(data["preprocessing"], f"{where}.preprocessing")
+        self.preprocessing(preprocessing, f"{where}.preprocessing")
         return DataSource(kind, config, preprocessing)
+
+    def builtin_config(self, config: dict, where: str) -> None:
+        self.registry_config(BUILTIN_DATASETS.get, config, where)
+
+    def csv_config(self, config: dict, where: str) -> None:
+        """``{"file": <embedded name>}`` or ``{"path": <file>}`` plus ``read_csv`` options."""
+        known = ("file", "path", "encoding", "delimiter", "quotechar", "header", "target",
+                 "task", "types", "roles")
+        for key in config:
+            if key not in known:
+                self.fail(subpath(where, key), f"is not a csv data option; the options are: "
+                                               f"{', '.join(known)}")
+        if ("file" in config) == ("path" in config):
+            self.fail(where, "a csv data source names either an embedded 'file' or a 'path'")
+        if "file" in config:
+            name = config["file"]
+            if not isinstance(name, str) or not fixed_name(name):
+                self.fail(subpath(where, "file"), f"must be a file name (no folders, 1 to 255 "
+                                                  f"characters), got {describe(name)}")
+            self.data_files.append((name, subpath(where, "file")))
+        else:
+            self.string(config["path"], subpath(where, "path"), non_empty=True)
+        if "encoding" in config:
+            enc = self.string(config["encoding"], subpath(where, "encoding"), non_empty=True)
+            try:
+                codecs.lookup(enc)
+            except LookupError:
+                self.fail(subpath(where, "encoding"), f"unknown text encoding {enc!r}")
+        for key in ("delimiter", "quotechar"):
+            if key in config:
+                value = config[key]
+                if not isinstance(value, str) or len(value) != 1 or value in "\r\n":
+                    self.fail(subpath(where, key), f"must be one character, got "
+                                                   f"{describe(value)}")
+        if "header" in config:
+            self.boolean(config["header"], subpath(where, "header"))
+        if "target" in config and config["target"] is not None:
+            self.string(config["target"], subpath(where, "target"), non_empty=True)
+        if "task" in config and config["task"] is not None and config["task"] not in TASKS:
+            self.fail(subpath(where, "task"), f"must be one of {', '.join(TASKS)} or null, "
+                                              f"got {describe(config['task'])}")
+        for key, allowed in (("types", KINDS), ("roles", ROLES)):
+            if key in config:
+                mapping = self.plain_object(config[key], subpath(where, key))
+                for column, value in mapping.items():
+                    if value not in allowed:
+                        self.fail(subpath(subpath(where, key), column),
+                                  f"must be one of {', '.join(allowed)}, got {describe(value)}")
+
+    def preprocessing(self, settings: dict, where: str) -> None:
+        """``engine.data.preprocessing`` settings: ``{column or "*": {"scale", "missing"}}``."""
+        scales = sorted({s for values in PRE_SCALES.values() for s in values})
+        missing = sorted({m for values in PRE_MISSING.values() for m in values})
+        for column, entry in settings.items():
+            w = subpath(where, column)
+            entry = self.plain_object(entry, w)
+            for key, value in entry.items():
+                allowed = {"scale": scales, "missing": missing}.get(key)
+                if allowed is None:
+                    self.fail(subpath(w, key), "is not a preprocessing setting; the settings "
+                                               "are: scale, missing")
+                if value not in allowed:
+                    self.fail(subpath(w, key), f"must be one of {', '.join(allowed)}, got "
+                                               f"{describe(value)}")
 
     def synthetic_config(self, config: dict, where: str) -> None:
         self.registry_config(synthetic.DATASETS.get, config, where)
@@ -458,7 +533,9 @@ TRAINING_CHECKS: dict[str, Callable] = {
 }
 
 # Data-source kinds and the check of their config; a new kind of source registers here.
-DATA_KINDS: dict[str, Callable] = {"synthetic": DocumentReader.synthetic_config}
+DATA_KINDS: dict[str, Callable] = {"synthetic": DocumentReader.synthetic_config,
+                                   "builtin": DocumentReader.builtin_config,
+                                   "csv": DocumentReader.csv_config}
 
 
 def _loop(ids: list[str], edges: list[tuple[str, str]]) -> tuple[str, str] | None:

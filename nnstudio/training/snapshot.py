@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import copy
 import datetime
+import importlib.resources
+import os
 import re
+import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,26 +80,128 @@ class TrainingJob:
 
 
 # -- data ------------------------------------------------------------------------------------
-_LOADERS = {
-    "synthetic": lambda source: synthetic.load(copy.deepcopy(source.config)),
-}
+DATA_KINDS = ("synthetic", "builtin", "csv")
+CSV_READ_OPTIONS = ("encoding", "delimiter", "quotechar", "header", "target", "task", "types",
+                    "roles")
 
 
-def load_data(source: DataSource) -> Dataset:
+def _training_rows(n: int, training: TrainingSettings) -> np.ndarray:
+    """Positions (of ``n`` samples) that training fits on: exactly the rows left once
+    :func:`_split_test` holds out the test split and ``engine.training.fit`` its validation
+    split (same seeded streams), so preprocessing is fitted on them alone."""
+    rows = np.arange(n)
+    test = training.test_split or 0
+    if test and isinstance(test, (int, float)) and 0 < test < 1:
+        n_test = int(round(n * test))
+        if 0 < n_test < n - 1:
+            rows = np.random.default_rng([int(training.seed), 3]).permutation(n)[n_test:]
+    val = training.validation_split or 0
+    if val and isinstance(val, (int, float)) and 0 < val < 1:
+        n_val = int(round(len(rows) * val))
+        if 0 < n_val < len(rows):
+            perm = np.random.default_rng([int(training.seed), 1]).permutation(len(rows))
+            rows = rows[perm[n_val:]]
+    return np.sort(rows)
+
+
+def csv_path(source: DataSource, base_dir: str | None = None) -> str:
+    """The file a ``csv`` source's ``"path"`` names (relative to ``base_dir``, the project
+    file's folder)."""
+    path = source.config.get("path")
+    if not isinstance(path, str) or not path:
+        raise ValueError("a csv data source needs a 'file' (embedded) or a 'path'")
+    if not os.path.isabs(path) and base_dir:
+        path = os.path.join(base_dir, path)
+    return path
+
+
+def read_table(source: DataSource, embedded: dict | None = None,
+               base_dir: str | None = None, progress=None):
+    """The :class:`engine.data.Table` of a ``builtin`` or ``csv`` source."""
+    from engine.data.builtin import BUILTIN_DATASETS
+    from engine.data.csv_import import read_csv
+
+    config = source.config
+    if source.kind == "builtin":
+        spec = BUILTIN_DATASETS.get(copy.deepcopy(config))
+        with importlib.resources.as_file(spec.path()) as path:
+            return read_csv(path, target=spec.target, task=spec.task, types=spec.types,
+                            progress=progress)
+    options = {k: copy.deepcopy(config[k]) for k in CSV_READ_OPTIONS if k in config}
+    name = config.get("file")
+    if name is not None:
+        blob = (embedded or {}).get(name)
+        if blob is None:
+            raise ValueError(f"the project does not carry the data file {name!r}")
+        with tempfile.TemporaryDirectory(prefix="nnstudio-") as folder:
+            path = os.path.join(folder, os.path.basename(name) or "data.csv")
+            with open(path, "wb") as f:
+                f.write(blob)
+            table = read_csv(path, progress=progress, **options)
+        table.path = name
+        return table
+    return read_csv(csv_path(source, base_dir), progress=progress, **options)
+
+
+def dataset_from_table(table, settings: dict | None, training: TrainingSettings,
+                       name: str, description: str = "") -> Dataset:
+    """Every usable row of ``table`` encoded, with preprocessing fitted on the rows training
+    will fit on (see :func:`_training_rows`)."""
+    from engine.data.preprocessing import fit, make_dataset
+
+    settings = copy.deepcopy(settings) or None
+    if not table.features():
+        raise ValueError(f"{name}: no column is a feature (identifiers and free text are "
+                         "ignored); give a column the role feature")
+    _y, valid = table.y()
+    rows = np.flatnonzero(valid)
+    # which rows survive missing-value dropping does not depend on fitted values
+    probe = fit(table, settings, rows=rows)
+    keep = probe.kept_rows({c["name"]: table[c["name"]] for c in probe.columns})
+    rows = rows[keep[rows]]
+    if rows.size == 0:
+        raise ValueError(f"{name}: no row is left once rows with missing values are dropped")
+    pre = fit(table, settings, rows=rows[_training_rows(len(rows), training)])
+    return make_dataset(table, pre, rows, name, description)
+
+
+def load_data(source: DataSource, embedded: dict | None = None, *,
+              training: TrainingSettings | None = None, base_dir: str | None = None,
+              progress=None) -> Dataset:
     """Load the dataset a :class:`DataSource` describes.
+
+    ``synthetic``: an ``engine.data.synthetic`` config.  ``builtin``: ``{"name": ...}`` of
+    ``engine.data.builtin``.  ``csv``: ``{"file": <name in embedded>}`` or ``{"path": ...}``
+    (relative to ``base_dir``) plus ``read_csv`` options.  Tables (builtin, csv) are encoded
+    with ``source.preprocessing`` (``engine.data.preprocessing`` settings) fitted on the rows
+    that ``training``'s test and validation splits leave for training (default settings when
+    not given): float32 features, class indices as classification targets.
 
     Raises
     ------
     ValueError
-        For a kind that cannot be loaded yet, or a config the loader refuses.
+        For a kind that cannot be loaded, or a config / file the loader refuses
+        (``engine.data.CSVError`` names file, row and column).
     """
-    try:
-        loader = _LOADERS[source.kind]
-    except KeyError:
+    if source.kind == "synthetic":
+        return synthetic.load(copy.deepcopy(source.config))
+    if source.kind not in DATA_KINDS:
         raise ValueError(
-            f"cannot load data of kind {source.kind!r} yet; the kinds that can be trained "
-            f"on are: {', '.join(sorted(_LOADERS))}") from None
-    return loader(source)
+            f"cannot load data of kind {source.kind!r}; the kinds that can be trained "
+            f"on are: {', '.join(DATA_KINDS)}")
+    table = read_table(source, embedded, base_dir, progress)
+    if source.kind == "builtin":
+        from engine.data.builtin import BUILTIN_DATASETS
+        spec = BUILTIN_DATASETS.get(copy.deepcopy(source.config))
+        name, description = spec.name, spec.description
+    else:
+        name = os.path.splitext(os.path.basename(
+            source.config.get("file") or source.config.get("path") or "csv"))[0]
+        description = ""
+    if table.target is None:
+        raise ValueError(f"{name}: the data has no target column to train on")
+    return dataset_from_table(table, source.preprocessing, training or TrainingSettings(),
+                              name, description)
 
 
 def output_units(dataset: Dataset, loss) -> int:
@@ -149,9 +254,16 @@ def _split_test(x, y, fraction: float, seed: int):
     return x[train], y[train], x[test], y[test]
 
 
+def _base_dir(project: Project) -> str | None:
+    path = getattr(project, "path", None)
+    return os.path.dirname(os.path.abspath(path)) if path else None
+
+
 # -- prepare ---------------------------------------------------------------------------------
-def prepare(project: Project) -> TrainingJob:
+def prepare(project: Project, base_dir: str | None = None) -> TrainingJob:
     """Snapshot ``project`` and make everything ready for ``engine.training.fit``.
+
+    ``base_dir``: the project file's folder, for a csv source that names a ``path``.
 
     Returns
     -------
@@ -169,7 +281,8 @@ def prepare(project: Project) -> TrainingJob:
     data = copy.deepcopy(project.data)
     settings = copy.deepcopy(project.training)
 
-    dataset = load_data(data)
+    dataset = load_data(data, project.embedded, training=settings,
+                        base_dir=base_dir or _base_dir(project))
     loss = loss_registry.get(copy.deepcopy(settings.loss))
     n_features = int(dataset.n_features)
     n_outputs = output_units(dataset, loss)

@@ -1490,3 +1490,19 @@ def test_a_process_that_copied_layers_exits_cleanly(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr.decode()[-2000:]
+
+
+def test_choosing_iris_resizes_the_network_and_it_trains(window, qtbot):
+    menu_entry(window, "action_example_spirals-classifier").trigger()
+    combo = window.data_panel.dataset
+    combo.setCurrentIndex(combo.findData("builtin:iris"))
+    project = window.session.project
+    assert project.data.kind == "builtin" and project.data.config["name"] == "iris"
+    # the input layer takes the 4 measurements, the output one unit per species
+    assert window.scene.units["input"] == 4 and window.scene.units["output"] == 3
+    assert not [p for p in window.problems if p.severity == "error"]
+    set_epochs(window, qtbot, 3)
+    with qtbot.waitSignal(window.controller.finished, timeout=TRAIN_TIMEOUT) as done:
+        trigger(window, "train")
+    assert done.args[0]["status"] == "completed"
+    assert project.runs[-1].weights["hidden1.weight"].shape == (16, 4)

@@ -304,10 +304,14 @@ def test_prepare_raises_the_engines_spec_error_for_a_bad_spec():
     assert "output" in str(info.value)
 
 
-def test_prepare_refuses_data_it_cannot_load_yet():
+def test_prepare_refuses_data_it_cannot_load():
     project = examples.spirals_classifier()
-    project.data.kind = "csv"
-    with pytest.raises(ValueError, match="cannot load data of kind 'csv'"):
+    project.data.kind = "parquet"
+    with pytest.raises(ValueError, match="cannot load data of kind 'parquet'; the kinds that "
+                                         "can be trained on are: synthetic, builtin, csv"):
+        prepare(project)
+    project.data.kind = "csv"  # a CSV source without its file
+    with pytest.raises(ValueError, match="needs a 'file' .embedded. or a 'path'"):
         prepare(project)
 
 

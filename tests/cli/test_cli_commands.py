@@ -212,3 +212,21 @@ def test_subprocess_errors_are_one_line_without_traceback(args, code, needle):
 def test_subprocess_usage_error():
     out = _nnstudio("train")
     assert out.returncode == 2 and "usage:" in out.stderr
+
+
+def test_train_and_evaluate_a_project_whose_data_is_an_embedded_csv(tmp_path, capsys):
+    from nnstudio.document import examples, project_file
+    from nnstudio.document.model import DataSource
+
+    rows = "".join(f"{i % 5 + 0.5 * (i % 2)};{['red', 'green'][i % 2]};{['a', 'b'][i % 2]}\n"
+                   for i in range(60))
+    project = examples.spirals_classifier()
+    project.set_data(DataSource("csv", {"file": "t.csv", "encoding": "latin-1",
+                                        "delimiter": ";", "header": True, "target": "kind",
+                                        "task": "classification"}, {}),
+                     {"t.csv": ("size;colour;kind\n" + rows).encode("latin-1")})
+    path = tmp_path / "csv.nnproj"
+    project_file.save(project, path)
+    assert cli.main(["train", str(path), "--epochs", "2"]) == 0
+    assert cli.main(["evaluate", str(path), "--json"]) == 0
+    assert '"accuracy"' in capsys.readouterr().out
