@@ -4,6 +4,7 @@
 first-time user sees something that trains at once.  ``nnstudio --demo`` trains a network on
 a built-in dataset in the terminal instead (the engine alone, no window).
 
+``nnstudio --self-test`` checks an installation (``nnstudio.selftest``).
 ``nnstudio train|evaluate|predict|export|info ...`` work on a project without the window
 (``nnstudio.cli``; ``nnstudio COMMAND --help`` for each).
 """
@@ -34,7 +35,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--demo", action="store_true",
                         help="train a network in the terminal, without the window")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check this installation: open, train, save and reopen the "
+                             "example offscreen; exits 0 if all of that worked")
     args = parser.parse_args(argv)
+    if args.self_test:
+        from nnstudio import selftest
+
+        return selftest.run()
     if args.version:
         from nnstudio import __version__
 
