@@ -6,7 +6,7 @@ import os
 import pathlib
 import sys
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import QEvent, QLibraryInfo, QLocale, QObject, QTranslator
 from PySide6.QtWidgets import QApplication
 
 from nnstudio import __version__
@@ -56,12 +56,29 @@ def show_first_document(window, paths: list[str]) -> str:
     return "example"
 
 
+class FileOpenForwarder(QObject):
+    """Opens the files the desktop hands over as events (macOS Finder sends a double-clicked
+    .nnproj as a QFileOpenEvent, not on the command line)."""
+
+    def __init__(self, window, parent=None):
+        super().__init__(parent)
+        self.window = window
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.FileOpen and event.file():
+            self.window.open_path(event.file())
+            return True
+        return super().eventFilter(watched, event)
+
+
 def run(paths: list[str]) -> int:
     """Open the window (with ``paths[0]`` or the ready example) and run the event loop."""
     app = make_application(sys.argv[:1])
     from nnstudio.main_window import MainWindow  # after QApplication: widgets need it
 
     window = MainWindow()
+    opener = FileOpenForwarder(window, app)
+    app.installEventFilter(opener)
     window.show()
     show_first_document(window, paths)
     return app.exec()

@@ -1506,3 +1506,22 @@ def test_choosing_iris_resizes_the_network_and_it_trains(window, qtbot):
         trigger(window, "train")
     assert done.args[0]["status"] == "completed"
     assert project.runs[-1].weights["hidden1.weight"].shape == (16, 4)
+
+
+def test_a_file_handed_over_by_the_desktop_opens(window, qtbot, tmp_path):
+    from PySide6.QtGui import QFileOpenEvent
+    from PySide6.QtWidgets import QApplication
+
+    from nnstudio.app import FileOpenForwarder
+    from nnstudio.document import project_file
+
+    path = tmp_path / "handed.nnproj"
+    project_file.save(examples.xor_playground(), path)
+    forwarder = FileOpenForwarder(window)
+    QApplication.instance().installEventFilter(forwarder)
+    try:
+        QApplication.sendEvent(QApplication.instance(), QFileOpenEvent(str(path)))
+    finally:
+        QApplication.instance().removeEventFilter(forwarder)
+    assert window.session.path == str(path)
+    assert window.session.project == examples.xor_playground()
