@@ -13,8 +13,6 @@ the palette changes (``QEvent.Type.ApplicationPaletteChange``), ask :func:`icon`
 
 from __future__ import annotations
 
-import importlib.resources
-import pathlib
 import re
 from importlib.resources.abc import Traversable
 
@@ -23,6 +21,8 @@ from PySide6.QtGui import (QColor, QGuiApplication, QIcon, QIconEngine, QImage, 
                            QPalette, QPixmap)
 from PySide6.QtSvg import QSvgRenderer
 import shiboken6
+
+from engine.resources import resource_dir
 
 APP_ICON = "nnstudio"
 
@@ -36,17 +36,8 @@ _State = QIcon.State
 
 
 def _icons_dir() -> Traversable:
-    """``resources/icons`` beside the package (source tree, PyInstaller bundle), or inside it.
-
-    An installed wheel may carry the resources as package data, ``nnstudio/resources``.
-    """
-    beside = pathlib.Path(__file__).resolve().parent.parent / "resources" / "icons"
-    if beside.is_dir():
-        return beside
-    inside = importlib.resources.files("nnstudio").joinpath("resources", "icons")
-    if inside.is_dir():
-        return inside
-    raise FileNotFoundError(f"no icons folder: looked in {beside} and in the nnstudio package")
+    """``resources/icons`` (an installed wheel carries it as ``nnstudio/resources/icons``)."""
+    return resource_dir("icons", package="nnstudio")
 
 
 _svg_cache: dict[str, bytes] = {}

@@ -24,27 +24,20 @@ Sources and licences: ``resources/datasets/README.md``.
 from __future__ import annotations
 
 import importlib.resources
-import pathlib
 from importlib.resources.abc import Traversable
 from typing import Any
 
 from engine.data.csv_import import read_csv
 from engine.data.dataset import Dataset
 from engine.registry import Configurable, Registry
+from engine.resources import resource_dir
 
 BUILTIN_DATASETS = Registry("built-in dataset")
 
 
 def datasets_dir() -> Traversable:
-    """``resources/datasets`` beside the package (source tree, PyInstaller bundle), or inside
-    the ``engine`` package (``engine/resources/datasets``) when installed as package data."""
-    beside = pathlib.Path(__file__).resolve().parents[2] / "resources" / "datasets"
-    if beside.is_dir():
-        return beside
-    inside = importlib.resources.files("engine").joinpath("resources", "datasets")
-    if inside.is_dir():
-        return inside
-    raise FileNotFoundError(f"no datasets folder: looked in {beside} and in the engine package")
+    """``resources/datasets`` (see :func:`engine.resources.resource_dir`)."""
+    return resource_dir("datasets")
 
 
 class BuiltinDataset(Configurable):

@@ -11,6 +11,7 @@ import pathlib
 import sys
 
 import nnstudio
+from engine.resources import resource_dir
 
 from . import examples, project_file
 
@@ -31,9 +32,14 @@ def write_examples(folder: str | pathlib.Path = EXAMPLES_FOLDER) -> list[pathlib
     return written
 
 
-def example_paths() -> list[pathlib.Path]:
-    """The shipped example project files, sorted by name."""
-    return sorted(EXAMPLES_FOLDER.glob(f"*{project_file.SUFFIX}"))
+def example_paths() -> list:
+    """The shipped example project files, sorted by name (also from an installed wheel)."""
+    try:
+        folder = resource_dir("examples", package="nnstudio")
+    except FileNotFoundError:
+        return []
+    return sorted((f for f in folder.iterdir() if f.name.endswith(project_file.SUFFIX)),
+                  key=lambda f: f.name)
 
 
 if __name__ == "__main__":
