@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QStandardPaths
 
-from nnstudio.document import project_file
 from nnstudio.document.errors import ProjectFileError
 from nnstudio.document.model import Project
 
@@ -38,6 +37,8 @@ class Recoverable:
     saved_at: float
 
     def load(self) -> Project:
+        from nnstudio.document import project_file  # not needed before the first save
+
         return project_file.load(self.data_path)
 
     def discard(self) -> None:
@@ -63,6 +64,8 @@ class Autosaver:
         return os.path.join(folder(), f"{self.key}.json")
 
     def save(self, project: Project, original_path: str | None) -> None:
+        from nnstudio.document import project_file
+
         project_file.save(project, self.data_path)
         note = {"original_path": original_path, "pid": os.getpid(), "saved_at": time.time()}
         tmp = self.note_path + ".tmp"
