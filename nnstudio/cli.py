@@ -39,6 +39,10 @@ import time
 
 import numpy as np
 
+from nnstudio.training.runs import (  # noqa: F401 - shared with the window
+    classes as _classes, export_onnx, export_torch, prediction_columns,
+    probabilities as _probabilities, run_network, run_project, write_csv)
+
 COMMANDS = ("train", "evaluate", "predict", "export", "info")
 
 EXIT_OK, EXIT_PROJECT, EXIT_USAGE, EXIT_MISSING = 0, 1, 2, 3
@@ -172,34 +176,6 @@ def trained_run(project, path: str, run_id: str | None = None):
             return run
     raise CliError(f"{path}: the project has no trained run; train it first with "
                    f"'nnstudio train {path}'", EXIT_NO_RUN)
-
-
-def run_project(run, embedded: dict | None = None):
-    """A :class:`Project` holding exactly what ``run`` was trained with (its network, data
-    and settings, and the project's embedded files, which a CSV source reads), so that
-    ``snapshot.prepare`` rebuilds its data and splits."""
-    from nnstudio.document.model import DataSource, Node, Project, TrainingSettings
-
-    settings = run.settings
-    project = Project()
-    for node in settings["spec"]["nodes"]:
-        project.add_node(Node(node["id"], node["type"], node.get("config", {})))
-    project.edges = [tuple(e) for e in settings["spec"]["edges"]]
-    project.data = DataSource(**settings["data"])
-    project.training = TrainingSettings(**settings["training"])
-    project.embedded = dict(embedded or {})
-    return project
-
-
-def run_network(run):
-    """The engine network of ``run`` with its trained weights."""
-    from engine import network
-
-    s = run.settings
-    net = network.build(s["spec"], s["n_features"], s["n_outputs"],
-                        dtype=s["training"]["dtype"], initialize=False)
-    net.set_weights(run.weights)
-    return net
 
 
 def _fmt(value) -> str:
@@ -408,17 +384,6 @@ def evaluate(run, x, y, dataset) -> dict:
     return result
 
 
-def _classes(a: np.ndarray) -> np.ndarray:
-    """Predicted class indices: argmax, or ``p >= 0.5`` for one sigmoid unit."""
-    if a.shape[1] == 1:
-        return (a[:, 0] >= 0.5).astype(np.int64)
-    return a.argmax(axis=1)
-
-
-def _probabilities(a: np.ndarray) -> np.ndarray:
-    return np.concatenate([1 - a, a], axis=1) if a.shape[1] == 1 else a
-
-
 def cmd_evaluate(args) -> int:
     """``nnstudio evaluate PROJECT [--data CSV] [--run ID] [--json]``."""
     project = load_project(args.project)
@@ -551,24 +516,9 @@ def cmd_predict(args) -> int:
     dataset = snapshot.load_data(source.data, source.embedded, training=source.training)
     x, _ = read_columns(args.input, list(dataset.feature_names))
     a = run_network(run).predict(x)
-    from engine import losses
-
-    loss = losses.get(copy.deepcopy(run.settings["training"]["loss"]))
-    if loss.task == "classification" and dataset.class_names:
-        names = list(dataset.class_names)
-        header = ["class"] + [f"p({n})" for n in names]
-        probs = _probabilities(a)
-        rows = [[names[c]] + [repr(float(p)) for p in row]
-                for c, row in zip(_classes(a), probs)]
-    else:
-        header = list(dataset.target_names) if a.shape[1] == len(dataset.target_names) else [
-            f"y{i + 1}" for i in range(a.shape[1])]
-        rows = [[repr(float(v)) for v in row] for row in a]
+    header, rows = prediction_columns(run, dataset, a)
     try:
-        with open(args.output, "w", newline="", encoding="utf-8") as f:
-            writer = csv.writer(f)
-            writer.writerow(header)
-            writer.writerows(rows)
+        write_csv(args.output, header, rows)
     except OSError as exc:
         raise CliError(f"{args.output}: cannot write ({exc.strerror or exc})", EXIT_CSV) from None
     print(f"{len(rows)} prediction(s) of {run.name} ({run.id}) written to {args.output}")
@@ -582,23 +532,15 @@ def cmd_export(args) -> int:
         raise CliError("export needs --onnx FILE and/or --torch FILE", EXIT_USAGE)
     project = load_project(args.project)
     run = trained_run(project, args.project, args.run)
-    net = run_network(run)
     if args.onnx:
-        from engine.export import onnx as onnx_export
-
         try:
-            onnx_export.save(net, args.onnx)
+            export_onnx(run, args.onnx)
         except ImportError:
             raise CliError("--onnx needs the 'onnx' package: pip install onnx",
                            EXIT_DEPENDENCY) from None
         print(f"ONNX model of {run.name} ({run.id}) written to {args.onnx}")
     if args.torch:
-        from engine.export import torch_script
-        from nnstudio.training import snapshot
-
-        job = snapshot.prepare(run_project(run, project.embedded))
-        written = torch_script.save(net, args.torch, training=run.settings["training"],
-                                    x=job.x, y=job.y)
+        written = export_torch(run, args.torch, project.embedded)
         print(f"PyTorch script of {run.name} ({run.id}) written to "
               f"{', '.join(str(p) for p in written)}")
     return EXIT_OK

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QFrame, Q
                                QMainWindow, QMessageBox, QScrollArea, QToolButton)
 
 from engine import spec as spec_check
-from nnstudio import __version__, autosave, help_texts
+from nnstudio import __version__, autosave, export_actions, help_texts
 from nnstudio.canvas import edit_ops
 from nnstudio.canvas.scene import NetworkScene
 from nnstudio.canvas.view import CanvasView
@@ -38,6 +38,7 @@ from nnstudio.widgets import named, set_clipboard
 
 FILE_FILTER = "NN Studio projects (*.nnproj)"
 MAX_RECENT = 10
+EXPORT_RUN_ACTIONS = ("export_onnx", "export_torch", "export_predictions_csv")
 SAVE, DISCARD, CANCEL = "save", "discard", "cancel"
 
 
@@ -295,6 +296,10 @@ class MainWindow(QMainWindow):
              "export"),
             ("export_history_csv", self.tr("Training History as &CSV…"),
              self.export_history_csv, None, "export"),
+            ("export_onnx", self.tr("&ONNX Model…"), self.export_onnx, None, "export"),
+            ("export_torch", self.tr("&PyTorch Script…"), self.export_torch, None, "export"),
+            ("export_predictions_csv", self.tr("P&redictions as CSV…"),
+             self.export_predictions_csv, None, "export"),
         ]
         for name, text, slot, shortcut, icon_name in specs:
             self.actions_by_name[name] = a(name, text, slot, shortcut, icon_name)
@@ -331,6 +336,9 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addActions([act["save"], act["save_as"], act["revert"]])
         export_menu = self._menu(file_menu, "export", self.tr("&Export"), "export")
+        export_menu.addActions([act["export_onnx"], act["export_torch"],
+                                act["export_predictions_csv"]])
+        export_menu.addSeparator()
         export_menu.addActions([act["export_plot_png"], act["export_history_csv"]])
         file_menu.addSeparator()
         file_menu.addAction(act["quit"])
@@ -855,6 +863,8 @@ class MainWindow(QMainWindow):
         act["pause"].setText(self.tr("&Resume") if state == "paused" else self.tr("&Pause"))
         act["stop"].setEnabled(running)
         act["reset_weights"].setEnabled(not running)
+        for name in EXPORT_RUN_ACTIONS:  # they export the last run's weights
+            act[name].setEnabled(not running)
         # the run trains a snapshot: edits during it would not reach it, so they wait
         for widget in (self.palette_widget, self.inspector, self.data_panel,
                        self.training_panel):
@@ -987,6 +997,15 @@ class MainWindow(QMainWindow):
                                   "history.csv")
         if path:
             self.loss_plot.export_csv(path)
+
+    def export_onnx(self) -> None:
+        export_actions.export_onnx(self)
+
+    def export_torch(self) -> None:
+        export_actions.export_torch(self)
+
+    def export_predictions_csv(self) -> None:
+        export_actions.export_predictions_csv(self)
 
 
 def app_instance() -> QApplication:
