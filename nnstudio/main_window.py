@@ -429,6 +429,8 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.session.stateChanged.connect(self._update_title)
+        self.session.undo_stack.canUndoChanged.connect(self._guard_undo)
+        self.session.undo_stack.canRedoChanged.connect(self._guard_undo)
         self.session.documentReplaced.connect(self._document_replaced)
         # bound methods, not lambdas: Qt drops these connections when the window goes, so
         # that no child (the undo stack clearing itself) calls into a half-destroyed window
@@ -722,6 +724,7 @@ class MainWindow(QMainWindow):
             view.clear()
         if self.session.project.runs and self._built_views():
             self.loss_plot.set_history(self.session.project.runs[-1].history)
+        self._data_cache = None
         self.validate()
 
     def _selection_changed(self) -> None:
@@ -750,7 +753,9 @@ class MainWindow(QMainWindow):
         settings that decide the split that preprocessing is fitted on)."""
         project = self.session.project
         data, t = project.data, project.training
-        key = (data.to_dict().__repr__(), sorted(project.embedded),
+        # a re-imported file of the same name is a new bytes object: key on its identity
+        files = tuple(sorted((k, id(v), len(v)) for k, v in project.embedded.items()))
+        key = (data.to_dict().__repr__(), files,
                t.validation_split, t.test_split, t.seed, self._project_dir())
         if self._data_cache is None or self._data_cache[0] != key:
             try:
@@ -850,11 +855,20 @@ class MainWindow(QMainWindow):
             self.view.fit()
 
     # -- training -------------------------------------------------------------------------------
+    def _guard_undo(self, *_args) -> None:
+        """Undo and redo wait while a run trains, as every other edit does (the stack
+        re-enables its actions whenever it could undo; this runs after it)."""
+        running = self.controller.state != "idle"
+        stack = self.session.undo_stack
+        self.undo_action.setEnabled(stack.canUndo() and not running)
+        self.redo_action.setEnabled(stack.canRedo() and not running)
+
     def _update_training_actions(self) -> None:
         state = self.controller.state
         act = self.actions_by_name
         has_errors = bool(spec_check.errors(getattr(self, "problems", [])))
         running = state in ("running", "paused", "stopping")
+        self._guard_undo()
         # F5 continues a run paused after a single step, as debuggers do
         act["train"].setEnabled((state == "paused") or (not running and not has_errors))
         act["step"].setEnabled((state == "paused") or (not running and not has_errors))
@@ -989,14 +1003,19 @@ class MainWindow(QMainWindow):
     def export_plot_png(self) -> None:
         path = self.ask_save_path(self.tr("Export loss plot"), "PNG images (*.png)",
                                   "loss.png")
-        if path:
-            self.loss_plot.export_png(path)
+        if path and not self.loss_plot.export_png(path):
+            self.show_error(self.tr("Cannot export"),
+                            self.tr("Could not write the image {0}").format(path))
 
     def export_history_csv(self) -> None:
         path = self.ask_save_path(self.tr("Export training history"), "CSV files (*.csv)",
                                   "history.csv")
-        if path:
+        if not path:
+            return
+        try:
             self.loss_plot.export_csv(path)
+        except OSError as exc:
+            self.show_error(self.tr("Cannot export"), str(exc))
 
     def export_onnx(self) -> None:
         export_actions.export_onnx(self)

@@ -235,8 +235,8 @@ class _TrainingThread(QThread):
 
     def _probe_boundary(self, epoch: int, iteration: int, final: bool = False) -> None:
         probe = self.probes
-        if probe.features != self.features:  # the GUI picked other features
-            probe.features = self.features
+        if self.features is not None and probe.features != self.features:
+            probe.features = self.features  # the GUI picked other features
         grid = self._probe(lambda: probe.boundary(epoch, iteration, final), None)
         if grid is not None:
             self.mailbox.boundary = grid
@@ -367,6 +367,9 @@ class TrainingController(QObject):
         self._delivered_batch = None
         self._last_epoch_delivery = float("-inf")
         self._delivered_boundary = None
+        if max(self._features) >= job.n_features:
+            # axes picked for an earlier dataset with more features: start from the first two
+            self._features = (0, 1)
         thread = _TrainingThread(job, self._control, self._box, int(paused_after),
                                  self._features)
         thread.finished.connect(self._on_thread_finished)

@@ -1525,3 +1525,48 @@ def test_a_file_handed_over_by_the_desktop_opens(window, qtbot, tmp_path):
         QApplication.instance().removeEventFilter(forwarder)
     assert window.session.path == str(path)
     assert window.session.project == examples.xor_playground()
+
+
+def test_undo_waits_while_a_run_trains(window, qtbot):
+    long_run(window, qtbot)
+    assert window.actions_by_name["undo"].isEnabled()  # setting the epochs was an edit
+    trigger(window, "train")
+    qtbot.waitUntil(lambda: plotted_epochs(window) >= 1, timeout=TRAIN_TIMEOUT)
+    assert not window.actions_by_name["undo"].isEnabled()
+    epochs = window.session.project.training.epochs
+    window.actions_by_name["undo"].trigger()  # a disabled action does nothing
+    assert window.session.project.training.epochs == epochs
+    with qtbot.waitSignal(window.controller.finished, timeout=TRAIN_TIMEOUT):
+        trigger(window, "stop")
+    assert window.actions_by_name["undo"].isEnabled()
+
+
+def test_export_errors_are_shown(window, qtbot, tmp_path):
+    menu_entry(window, "action_example_xor-playground").trigger()
+    set_epochs(window, qtbot, 2)
+    with qtbot.waitSignal(window.controller.finished, timeout=TRAIN_TIMEOUT):
+        trigger(window, "train")
+    person = window.person
+    person.will("save_path", str(tmp_path / "no-such-folder" / "history.csv"))
+    trigger(window, "export_history_csv")
+    assert person.errors and "history.csv" in person.errors[-1][1]
+    person.errors.clear()
+
+
+def test_a_reimported_csv_of_the_same_name_is_read_again(window, qtbot):
+    from nnstudio.document.model import DataSource
+    from nnstudio.editor.commands import SetData
+
+    def csv(n_classes):
+        rows = "".join(f"{i % 7};{i % n_classes}\n" for i in range(40))
+        return ("x;label\n" + rows).encode()
+
+    source = DataSource("csv", {"file": "d.csv", "encoding": "utf-8", "delimiter": ";",
+                                "header": True, "target": "label",
+                                "task": "classification"}, {})
+    menu_entry(window, "action_example_spirals-classifier").trigger()
+    window.session.push(SetData(window.session.project, source, {"d.csv": csv(2)}))
+    assert window.dataset().n_classes == 2
+    window.session.push(SetData(window.session.project, source, {"d.csv": csv(4)}))
+    assert window.dataset().n_classes == 4
+    assert window.scene.units["output"] == 4

@@ -358,3 +358,15 @@ def test_make_run_from_an_engine_event_without_a_thread():
     assert set(run.best_weights) == set(finished.best_weights)
     assert run.to_dict()["has_weights"] and run.created
     assert make_run(job, None, finished.history, "stopped", "run2", "x").best_epoch is None
+
+
+def test_boundary_axes_of_a_wider_dataset_fall_back_for_a_two_feature_run(controller, qtbot):
+    controller.set_boundary_features(2, 3)  # chosen for, say, iris's four measurements
+    project = examples.spirals_classifier()
+    project.set_training(epochs=3)
+    grids = []
+    controller.boundaryUpdated.connect(grids.append)
+    with qtbot.waitSignal(controller.finished, timeout=60_000):
+        controller.start(prepare(project))
+    assert controller.boundary_features == (0, 1)
+    assert grids and grids[-1]["final"] and tuple(grids[-1]["features"]) == (0, 1)
