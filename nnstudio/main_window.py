@@ -722,6 +722,9 @@ class MainWindow(QMainWindow):
             self.controller.stop()
         for view in self._built_views():  # views not built yet show the document when built
             view.clear()
+        self._shown_job = None
+        if not isinstance(self.boundary_dock.widget(), QLabel):
+            self.boundary_view.reset()  # the points belonged to the previous document
         if self.session.project.runs and self._built_views():
             self.loss_plot.set_history(self.session.project.runs[-1].history)
         self._data_cache = None
@@ -933,9 +936,14 @@ class MainWindow(QMainWindow):
         self.confusion_view.set_class_names(job.dataset.class_names or [],
                                             job.dataset.feature_names)
         self.boundary_view.set_job(job)
+        self._shown_job = job
 
     def _boundary_updated(self, grid: dict) -> None:
-        if self._job_running is not None:
+        # during a run, or after it when the person picks other axes for the finished run
+        shown = getattr(self, "_shown_job", None)
+        if self._job_running is not None or (
+                self.controller.state == "idle" and shown is not None
+                and shown is self.controller.job):
             self.boundary_view.set_grid(grid)
 
     def _evaluation_ready(self, evaluation: dict) -> None:

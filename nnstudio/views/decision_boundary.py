@@ -211,6 +211,15 @@ class DecisionBoundaryView(QWidget):
         self.image.clear()
         self._update_summary()
 
+    def reset(self) -> None:
+        """Forget the data points and the grids (another document is shown)."""
+        self._x = None
+        self._grid, self._n_grids, self._levels = None, 0, None
+        self.image.clear()
+        self._draw_points()
+        self._set_features_enabled()
+        self._update_summary()
+
     def set_grid(self, grid: dict) -> None:
         """Draw a grid of ``TrainingController.boundaryUpdated``."""
         self._grid = grid

@@ -1570,3 +1570,30 @@ def test_a_reimported_csv_of_the_same_name_is_read_again(window, qtbot):
     window.session.push(SetData(window.session.project, source, {"d.csv": csv(4)}))
     assert window.dataset().n_classes == 4
     assert window.scene.units["output"] == 4
+
+
+def test_other_boundary_axes_after_a_run_redraw_it(window, qtbot):
+    menu_entry(window, "action_example_spirals-classifier").trigger()
+    combo = window.data_panel.dataset
+    combo.setCurrentIndex(combo.findData("builtin:iris"))
+    set_epochs(window, qtbot, 3)
+    with qtbot.waitSignal(window.controller.finished, timeout=TRAIN_TIMEOUT):
+        trigger(window, "train")
+    view = window.boundary_view
+    qtbot.waitUntil(lambda: view.grid is not None and view.grid["final"], timeout=5000)
+    view.x_feature.setCurrentIndex(2)
+    view.x_feature.activated.emit(2)  # what a person's pick sends
+    qtbot.waitUntil(lambda: tuple(view.grid["features"])[0] == 2, timeout=5000)
+
+
+def test_a_new_document_clears_the_boundary_points(window, qtbot):
+    menu_entry(window, "action_example_spirals-classifier").trigger()
+    set_epochs(window, qtbot, 2)
+    with qtbot.waitSignal(window.controller.finished, timeout=TRAIN_TIMEOUT):
+        trigger(window, "train")
+    assert len(window.boundary_view.points.getData()[0]) > 0
+    window.session.undo_stack.setClean()
+    trigger(window, "new")
+    assert window.boundary_view.grid is None
+    xs = window.boundary_view.points.getData()[0]
+    assert xs is None or len(xs) == 0
