@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 
 from PySide6.QtCore import QByteArray, QEvent, QMimeData, QSettings, QSize, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
@@ -560,11 +561,16 @@ class MainWindow(QMainWindow):
 
     def ask_save_path(self, title: str | None = None, file_filter: str = FILE_FILTER,
                       suggested: str = "") -> str | None:
-        path, _ = QFileDialog.getSaveFileName(self, title or self.tr("Save project"),
-                                              suggested, file_filter)
-        if path and file_filter == FILE_FILTER and not path.endswith(".nnproj"):
-            path += ".nnproj"
-        return path or None
+        dialog = QFileDialog(self, title or self.tr("Save project"), suggested, file_filter)
+        dialog.setObjectName("saveDialog")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        # the dialog adds the suffix itself, so its overwrite question sees the real name
+        found = re.search(r"\*\.(\w+)", file_filter)
+        if found:
+            dialog.setDefaultSuffix(found.group(1))
+        if dialog.exec() != QFileDialog.DialogCode.Accepted or not dialog.selectedFiles():
+            return None
+        return dialog.selectedFiles()[0]
 
     def ask_recover(self, item: autosave.Recoverable) -> bool:
         name = os.path.basename(item.original_path) if item.original_path else self.tr(

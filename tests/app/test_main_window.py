@@ -1597,3 +1597,32 @@ def test_a_new_document_clears_the_boundary_points(window, qtbot):
     assert window.boundary_view.grid is None
     xs = window.boundary_view.points.getData()[0]
     assert xs is None or len(xs) == 0
+
+
+def test_the_save_dialog_adds_the_suffix_itself(qtbot, tmp_path, monkeypatch):
+    # not through the Person: the real method, with the dialog's exec answered here
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QFileDialog
+
+    from nnstudio.main_window import MainWindow
+
+    seen = {}
+
+    def accept(dialog):
+        seen["suffix"] = dialog.defaultSuffix()
+        seen["mode"] = dialog.acceptMode()
+        dialog.selectFile(str(tmp_path / "results.csv"))
+        return QFileDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(QFileDialog, "exec", accept)
+    w = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(w)
+    try:
+        path = w.ask_save_path("Export", "CSV files (*.csv)", "results")
+        assert seen == {"suffix": "csv", "mode": QFileDialog.AcceptMode.AcceptSave}
+        assert path.endswith("results.csv")
+        w.ask_save_path()
+        assert seen["suffix"] == "nnproj"
+    finally:
+        w.session.undo_stack.setClean()
+        w.close()
