@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget  # noqa:
 
 import numpy as np  # noqa: E402
 import pyqtgraph as pg  # noqa: E402
+from nnstudio.views.plot_style import colour_axes
 
 from engine import activations  # noqa: E402
 from nnstudio import glossary  # noqa: E402
@@ -84,11 +85,7 @@ class ActivationPlot(QWidget):
         item.setMenuEnabled(False)
         item.hideButtons()
         item.getViewBox().setMouseEnabled(x=False, y=False)
-        for name in ("left", "bottom"):
-            axis = item.getAxis(name)
-            axis.setPen(pg.mkPen(foreground))
-            axis.setTextPen(pg.mkPen(foreground))
-            axis.enableAutoSIPrefix(False)
+        colour_axes(item, foreground, si_prefix=False)
         item.getAxis("left").setWidth(34)
         item.setXRange(*Z_RANGE, padding=0.02)
         axis_pen = pg.mkPen(QColor(128, 128, 128, 120), width=1)

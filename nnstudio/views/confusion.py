@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout,  # noq
 
 import numpy as np  # noqa: E402
 import pyqtgraph as pg  # noqa: E402
+from nnstudio.views.plot_style import colour_axes
 
 from engine import metrics  # noqa: E402
 
@@ -110,10 +111,7 @@ class ConfusionView(QWidget):
         item.getViewBox().invertY(True)  # true class 0 on top, as the matrix is written
         item.setLabel("bottom", self.tr("predicted class"))
         item.setLabel("left", self.tr("true class"))
-        for axis in ("left", "bottom"):
-            ax = item.getAxis(axis)
-            ax.setPen(pg.mkPen(foreground))
-            ax.setTextPen(pg.mkPen(foreground))
+        colour_axes(item, foreground)
         self.image = pg.ImageItem(axisOrder="row-major")
         item.addItem(self.image)
         self.color_bar = pg.ColorBarItem(values=(0, 1), colorMap=pg.colormap.get(COLORMAP),

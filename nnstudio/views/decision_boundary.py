@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QVBoxLayout,  # n
 
 import numpy as np  # noqa: E402
 import pyqtgraph as pg  # noqa: E402
+from nnstudio.views.plot_style import colour_axes
 
 from nnstudio.training import probes  # noqa: E402
 
@@ -128,10 +129,7 @@ class DecisionBoundaryView(QWidget):
         self.plot.setMinimumSize(200, 200)
         item = self.plot.getPlotItem()
         item.setMenuEnabled(False)
-        for axis in ("left", "bottom"):
-            ax = item.getAxis(axis)
-            ax.setPen(pg.mkPen(foreground))
-            ax.setTextPen(pg.mkPen(foreground))
+        colour_axes(item, foreground)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setZValue(-10)
         item.addItem(self.image)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView,  # n
 
 import numpy as np  # noqa: E402
 import pyqtgraph as pg  # noqa: E402
+from nnstudio.views.plot_style import colour_axes
 
 __all__ = ["GradientFlowView", "VANISHING", "EXPLODING", "gradient_problems"]
 
@@ -91,11 +92,7 @@ class GradientFlowView(QWidget):
         item.showGrid(x=True, y=True, alpha=0.15)
         item.setLabel("left", self.tr("gradient norm"))
         item.setLabel("bottom", self.tr("epoch"))
-        for axis in ("left", "bottom"):
-            ax = item.getAxis(axis)
-            ax.setPen(pg.mkPen(foreground))
-            ax.setTextPen(pg.mkPen(foreground))
-            ax.enableAutoSIPrefix(False)  # "(x0.001)" on a log axis misleads
+        colour_axes(item, foreground, si_prefix=False)
         self.legend = item.addLegend(offset=(-10, 10), labelTextColor=foreground)
         self.legend.setBrush(pg.mkBrush(background))
         threshold_pen = pg.mkPen(WARNING_COLOR, width=1, style=Qt.PenStyle.DashLine)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QSizePolicy,  # n
 
 import numpy as np  # noqa: E402
 import pyqtgraph as pg  # noqa: E402
+from nnstudio.views.plot_style import colour_axes
 
 __all__ = ["LossPlot"]
 
@@ -120,11 +121,7 @@ class LossPlot(QWidget):
         plot.setMinimumHeight(80)
         item = plot.getPlotItem()
         item.showGrid(x=True, y=True, alpha=0.15)
-        for axis in ("left", "bottom"):
-            ax = item.getAxis(axis)
-            ax.setPen(pg.mkPen(foreground))
-            ax.setTextPen(pg.mkPen(foreground))
-            ax.enableAutoSIPrefix(False)  # "loss (x0.001)" reads worse than 0.2
+        colour_axes(item, foreground, si_prefix=False)  # "loss (x0.001)" reads worse than 0.2
         item.getAxis("left").setWidth(56)  # both plots: the same width, so epochs line up
         item.getViewBox().setMouseEnabled(x=True, y=False)
         return plot

@@ -6,22 +6,13 @@ import os
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from window_helpers import set_epochs
 from PySide6.QtGui import QAction
 
 from nnstudio.training import runs, snapshot
 
 TRAIN_TIMEOUT = 60_000  # ms
 EXPORTS = ("export_onnx", "export_torch", "export_predictions_csv")
-
-
-def set_epochs(window, qtbot, value):
-    box = window.training_panel.epochs
-    box.setFocus()
-    box.lineEdit().selectAll()
-    qtbot.keyClicks(box, str(value))
-    qtbot.keyClick(box, Qt.Key.Key_Return)
-    assert box.value() == value
 
 
 def trained_xor(window, qtbot, epochs=3):

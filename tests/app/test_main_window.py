@@ -14,6 +14,7 @@ import subprocess
 import sys
 
 import pytest
+from window_helpers import set_epochs
 from PySide6.QtCore import QPoint, QPointF, QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QColor, QPalette
 from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractSpinBox,
@@ -69,16 +70,6 @@ def dead_pid() -> int:
     proc = subprocess.Popen([sys.executable, "-c", "pass"])
     proc.wait()
     return proc.pid
-
-
-def set_epochs(window, qtbot, value: int) -> None:
-    """Type a number of epochs into the Training panel's spin box."""
-    box = window.training_panel.epochs
-    box.setFocus()
-    box.lineEdit().selectAll()
-    qtbot.keyClicks(box, str(value))
-    qtbot.keyClick(box, Qt.Key.Key_Return)
-    assert box.value() == value
 
 
 def assert_title(window, name: str, modified: bool) -> None:
@@ -726,6 +717,17 @@ def test_saving_over_a_read_only_file_keeps_it(window, qtbot, spirals_file, tmp_
 
 
 # -- autosave and recovery ---------------------------------------------------------------------
+def crashed_with_unsaved_epochs(make_window, qtbot, epochs: int):
+    """A window whose unsaved edit (the XOR example's epochs) was autosaved before its
+    process 'died' (see :func:`crash`)."""
+    window = make_window()
+    menu_entry(window, "action_example_xor-playground").trigger()
+    set_epochs(window, qtbot, epochs)
+    window.autosave_now()
+    crash(window)
+    return window
+
+
 def crash(window) -> None:
     """Make ``window``'s autosave look like that of a process that died: its note gets the
     pid of a process that has ended.  The window is left as it is (no clean close)."""
@@ -791,11 +793,7 @@ def test_recovery_after_a_crash(make_window, qtbot, autosave_dir, spirals_file):
 
 
 def test_declining_recovery_discards_the_copy(make_window, qtbot, autosave_dir):
-    first = make_window()
-    menu_entry(first, "action_example_xor-playground").trigger()
-    set_epochs(first, qtbot, 13)
-    first.autosave_now()
-    crash(first)
+    first = crashed_with_unsaved_epochs(make_window, qtbot, 13)
     data_path = first.autosaver.data_path
 
     second = make_window()
@@ -819,11 +817,7 @@ def test_a_copy_of_a_running_window_is_not_offered(make_window, qtbot, autosave_
 
 
 def test_a_damaged_copy_gives_an_error_and_is_removed(make_window, qtbot, autosave_dir):
-    first = make_window()
-    menu_entry(first, "action_example_xor-playground").trigger()
-    set_epochs(first, qtbot, 13)
-    first.autosave_now()
-    crash(first)
+    first = crashed_with_unsaved_epochs(make_window, qtbot, 13)
     with open(first.autosaver.data_path, "r+b") as f:
         f.truncate(100)
     second = make_window()
@@ -1237,11 +1231,7 @@ def test_first_window_with_a_file_that_cannot_be_opened(window, tmp_path):
 def test_first_window_offers_recovery_first(make_window, qtbot, spirals_file):
     from nnstudio import app
 
-    first = make_window()
-    menu_entry(first, "action_example_xor-playground").trigger()
-    set_epochs(first, qtbot, 13)
-    first.autosave_now()
-    crash(first)
+    first = crashed_with_unsaved_epochs(make_window, qtbot, 13)
     window = make_window()
     window.person.will("recover", True)
     assert app.show_first_document(window, []) == "recovered"
@@ -1251,11 +1241,7 @@ def test_first_window_offers_recovery_first(make_window, qtbot, spirals_file):
 def test_first_window_declined_recovery_shows_the_example(make_window, qtbot):
     from nnstudio import app
 
-    first = make_window()
-    menu_entry(first, "action_example_xor-playground").trigger()
-    set_epochs(first, qtbot, 13)
-    first.autosave_now()
-    crash(first)
+    first = crashed_with_unsaved_epochs(make_window, qtbot, 13)
     window = make_window()
     window.person.will("recover", False)
     assert app.show_first_document(window, []) == "example"

@@ -1,0 +1,18 @@
+"""What every pyqtgraph plot in the window shares: axes drawn in the palette's text colour."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+
+
+def colour_axes(item, foreground, si_prefix: bool = True) -> None:
+    """Draw the left and bottom axes of a ``PlotItem`` in ``foreground`` (so that the plot
+    reads in a light or dark palette); ``si_prefix=False`` keeps values as they are,
+    where pyqtgraph would rescale them into "(x0.001)" labels that mislead on loss and
+    gradient axes."""
+    pen = pg.mkPen(foreground)
+    for name in ("left", "bottom"):
+        axis = item.getAxis(name)
+        axis.setPen(pen)
+        axis.setTextPen(pen)
+        axis.enableAutoSIPrefix(si_prefix)
