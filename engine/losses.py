@@ -351,15 +351,144 @@ def _logsumexp(z: np.ndarray) -> np.ndarray:
     return np.log(np.exp(z - zmax).sum(axis=1, keepdims=True)) + zmax
 
 
+# --- class weights -------------------------------------------------------------------------
+BALANCED = "balanced"
+
+
+def _weights(name: str, value) -> "tuple[float, ...] | str | None":
+    """A class-weight parameter as given in a config: None, ``"balanced"`` (numbers computed
+    from the training labels by :func:`resolve_class_weights`), or non-negative numbers."""
+    if value is None or value == BALANCED:
+        return value
+    if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):
+        raise ValueError(f"{name} must be a list of numbers (one per class or output unit) or "
+                         f"{BALANCED!r}, got {value!r}")
+    numbers = tuple(checks.number(f"{name} entry", v, 0) for v in value)
+    if not numbers:
+        raise ValueError(f"{name} must hold one number per class or output unit, got none")
+    return numbers
+
+
+class _Weighted:
+    """Mixin of the cross-entropies that take class weights (``weight``, torch's name).
+
+    ``self.weight`` is None, ``"balanced"`` or a tuple of floats; ``_w(k, dtype)`` is the
+    array the formulas multiply by (None when unweighted, so that the unweighted path stays
+    exactly the unweighted formula).
+    """
+
+    weight = None
+
+    def config(self):
+        return {"weight": _plain(self.weight)}
+
+    def _vector(self, name: str, value, k: int, dtype) -> np.ndarray | None:
+        if value is None:
+            return None
+        if value == BALANCED:
+            raise ValueError(
+                f"{self.name}: {name} {BALANCED!r} is computed from the training labels; "
+                "call engine.losses.resolve_class_weights(loss, y) before using the loss")
+        if len(value) != k:
+            raise TargetError(f"{self.name} has {len(value)} {name} value(s) but the output "
+                              f"layer has {k} unit(s); give one per unit")
+        return np.asarray(value, dtype=dtype)
+
+    def _w(self, k: int, dtype) -> np.ndarray | None:
+        return self._vector("weight", self.weight, k, dtype)
+
+
+def _plain(value):
+    return list(value) if isinstance(value, tuple) else value
+
+
+def balanced_class_weights(counts) -> np.ndarray:
+    """Weights that make every class count as much as the others, from its sample count.
+
+    ``w_c = n / (k n_c)`` with ``n`` the samples and ``k`` the classes that occur -- the
+    formula of scikit-learn's ``compute_class_weight("balanced")``; a class that does not
+    occur gets 1 (it never meets the loss).
+
+    Parameters
+    ----------
+    counts : array_like of int, shape (C,)
+        Samples per class.
+
+    Returns
+    -------
+    ndarray of float64, shape (C,)
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    present = counts > 0
+    if not present.any():
+        raise ValueError("balanced class weights need at least one labelled sample")
+    out = np.ones_like(counts)
+    out[present] = counts.sum() / (present.sum() * counts[present])
+    return out
+
+
+def resolve_class_weights(loss, y, n_classes: int | None = None) -> "Loss":
+    """``loss`` with a ``"balanced"`` class weight replaced by numbers computed from ``y``.
+
+    Parameters
+    ----------
+    loss : name, config dict or Loss
+    y : ndarray
+        The training targets in the loss's form: class indices (N,) (sparse), one-hot rows
+        (N, K) (categorical) or 0/1 columns (N, K) (binary).
+    n_classes : int, optional
+        Classes of sparse labels (default ``max(y) + 1``): a class missing from ``y`` still
+        gets its weight.
+
+    Returns
+    -------
+    Loss
+        Sparse / categorical cross-entropy: ``weight = balanced_class_weights(counts)``.
+        Binary cross-entropy, per output unit with ``n_1`` positives and ``n_0`` negatives:
+        the balanced weights ``w_0 = n / (2 n_0)``, ``w_1 = n / (2 n_1)`` written in torch's
+        terms, ``weight = w_0`` and ``pos_weight = w_1 / w_0``, since
+        ``w_0 [pos_weight y log p + (1 - y) log(1 - p)]`` weighs positives by ``w_1``.
+        Any other loss, or one without ``"balanced"``, is returned as it is.
+    """
+    loss = get(loss)
+    if getattr(loss, "weight", None) != BALANCED:
+        return loss
+    y = np.asarray(y)
+    if loss.independent_outputs:
+        y = y.reshape(len(y), -1).astype(np.float64)
+        pos = y.sum(axis=0)
+        neg = len(y) - pos
+        both = np.stack([neg, pos], axis=1)
+        w = np.array([balanced_class_weights(row) for row in both])
+        return get({**LOSSES.to_config(loss), "weight": w[:, 0].tolist(),
+                    "pos_weight": (w[:, 1] / w[:, 0]).tolist()})
+    counts = (np.bincount(y.astype(np.int64), minlength=n_classes or 1) if y.ndim == 1
+              else y.reshape(len(y), -1).sum(axis=0))
+    return get({**LOSSES.to_config(loss), "weight": balanced_class_weights(counts).tolist()})
+
+
 @LOSSES.register("categorical_crossentropy", aliases=("cce", "crossentropy"))
-class CategoricalCrossEntropy(_ClassificationLoss):
+class CategoricalCrossEntropy(_Weighted, _ClassificationLoss):
     """Cross-entropy with one-hot (or probability) targets (torch ``CrossEntropyLoss``).
 
-    ``L = -(1/N) sum_n sum_k y_nk log p_nk`` with ``p = softmax(z)``, computed as
-    ``log p = z - logsumexp(z)`` so that it never takes the log of an underflowed 0.
-    Fused gradient: ``dL/dz = (p * sum_k y_k - y) / N`` (= ``(p - y) / N`` for one-hot rows).
-    Without logits, ``dL/dp = -y / (N p)`` with ``log p`` clamped at -100 as torch's BCE.
+    ``L = -(1/N) sum_n sum_k w_k y_nk log p_nk`` with ``p = softmax(z)`` and class weights
+    ``w`` (all 1 without ``weight``), computed as ``log p = z - logsumexp(z)`` so that it
+    never takes the log of an underflowed 0.  As torch does for probability targets, the
+    mean divides by N, not by the weights (with class indices, sparse cross-entropy divides
+    by ``sum_n w_{y_n}``; balanced weights make the two nearly equal on a whole epoch).
+    Fused gradient: ``dL/dz = (p * sum_k w_k y_k - w y) / N`` (= ``(p - y) / N`` for
+    one-hot rows without weights).  Without logits, ``dL/dp = -w y / (N p)`` with ``log p``
+    clamped at -100 as torch's BCE.
+
+    Parameters
+    ----------
+    weight : list of float (K,) or "balanced", optional
+        Class weights (torch ``weight``); ``"balanced"`` is resolved from the training labels
+        by :func:`resolve_class_weights`.
     """
+
+    def __init__(self, weight=None):
+        self.weight = _weights("categorical_crossentropy weight", weight)
 
     def check_fit(self, activation, n_outputs, targets):
         found = super().check_fit(activation, n_outputs, targets)
@@ -377,30 +506,55 @@ class CategoricalCrossEntropy(_ClassificationLoss):
 
     def value_and_grad(self, a, y, out=None):
         n = a.shape[0]
+        w = self._w(a.shape[1], a.dtype)
+        yw = y if w is None else y * w
         logp = np.maximum(np.log(np.maximum(a, np.finfo(a.dtype).tiny)), _LOG_CLAMP)
-        loss = -float(np.einsum("ij,ij->", y, logp, dtype=np.float64)) / n
-        g = np.divide(y, np.maximum(a, np.finfo(a.dtype).tiny), out=_buffer(a, out))
+        loss = -float(np.einsum("ij,ij->", yw, logp, dtype=np.float64)) / n
+        g = np.divide(yw, np.maximum(a, np.finfo(a.dtype).tiny), out=_buffer(a, out))
         g *= a.dtype.type(-1.0 / n)
         return loss, g
 
     def value_logits(self, z, y):
+        w = self._w(z.shape[1], z.dtype)
+        yw = y if w is None else y * w
         log_p = z - _logsumexp(z)
-        return -float(np.einsum("ij,ij->", y, log_p, dtype=np.float64)) / len(z)
+        return -float(np.einsum("ij,ij->", yw, log_p, dtype=np.float64)) / len(z)
 
     def grad_logits(self, z, a, y, out=None):
-        g = np.multiply(a, y.sum(axis=1, keepdims=True), out=_buffer(a, out))
-        g -= y
+        w = self._w(a.shape[1], a.dtype)
+        yw = y if w is None else y * w
+        g = np.multiply(a, yw.sum(axis=1, keepdims=True), out=_buffer(a, out))
+        g -= yw
         g *= a.dtype.type(1.0 / len(z))
         return g
 
 
 @LOSSES.register("sparse_categorical_crossentropy", aliases=("scce", "sparse_crossentropy"))
-class SparseCategoricalCrossEntropy(_ClassificationLoss):
+class SparseCategoricalCrossEntropy(_Weighted, _ClassificationLoss):
     """Cross-entropy with integer class labels (torch ``CrossEntropyLoss`` with indices).
 
-    ``L = (1/N) sum_n (logsumexp(z_n) - z_{n, y_n})``; fused gradient
-    ``dL/dz = (softmax(z) - onehot(y)) / N``.  Targets are int64 indices, shape (N,).
+    ``l_n = logsumexp(z_n) - z_{n, y_n}``; ``L = sum_n w_{y_n} l_n / sum_n w_{y_n}`` (the
+    weighted mean of torch's ``weight``; ``L = mean l_n`` without weights).  Fused gradient
+    ``dL/dz_n = w_{y_n} (softmax(z_n) - onehot(y_n)) / sum_m w_{y_m}``.  Targets are int64
+    indices, shape (N,).
+
+    Parameters
+    ----------
+    weight : list of float (K,) or "balanced", optional
+        Class weights (torch ``weight``); ``"balanced"`` is resolved from the training labels
+        by :func:`resolve_class_weights`.
     """
+
+    def __init__(self, weight=None):
+        self.weight = _weights("sparse_categorical_crossentropy weight", weight)
+
+    def _sample_weights(self, a, y):
+        """``(w_{y_n} / sum_m w_{y_m})`` of shape (N,) in float64, or None unweighted."""
+        w = self._w(a.shape[1], np.float64)
+        if w is None:
+            return None
+        wn = w[y]
+        return wn / wn.sum()
 
     def check_fit(self, activation, n_outputs, targets):
         found = super().check_fit(activation, n_outputs, targets)
@@ -446,36 +600,75 @@ class SparseCategoricalCrossEntropy(_ClassificationLoss):
         n = a.shape[0]
         rows = np.arange(n)
         picked = np.maximum(a[rows, y], np.finfo(a.dtype).tiny)
-        loss = -float(np.maximum(np.log(picked), _LOG_CLAMP).mean(dtype=np.float64))
+        terms = np.maximum(np.log(picked), _LOG_CLAMP)
+        share = self._sample_weights(a, y)
         g = _buffer(a, out)
         g.fill(0)
-        g[rows, y] = -1.0 / (n * picked)
+        if share is None:
+            loss = -float(terms.mean(dtype=np.float64))
+            g[rows, y] = -1.0 / (n * picked)
+        else:
+            loss = -float(np.dot(share, terms.astype(np.float64)))
+            g[rows, y] = -share / picked
         return loss, g
 
     def value_logits(self, z, y):
         lse = _logsumexp(z)[:, 0]
-        return float((lse - z[np.arange(len(z)), y]).mean(dtype=np.float64))
+        terms = lse - z[np.arange(len(z)), y]
+        share = self._sample_weights(z, y)
+        if share is None:
+            return float(terms.mean(dtype=np.float64))
+        return float(np.dot(share, terms.astype(np.float64)))
 
     def grad_logits(self, z, a, y, out=None):
         n = len(z)
         g = _buffer(a, out)
         np.copyto(g, a)
         g[np.arange(n), y] -= 1
-        g *= a.dtype.type(1.0 / n)
+        share = self._sample_weights(a, y)
+        if share is None:
+            g *= a.dtype.type(1.0 / n)
+        else:
+            g *= share.astype(a.dtype)[:, None]
         return g
 
 
 @LOSSES.register("binary_crossentropy", aliases=("bce", "log_loss"))
-class BinaryCrossEntropy(_ClassificationLoss):
+class BinaryCrossEntropy(_Weighted, _ClassificationLoss):
     """Binary cross-entropy over every output unit (torch ``BCELoss`` / ``BCEWithLogitsLoss``).
 
-    ``L = -mean[y log p + (1 - y) log(1 - p)]`` over N x K elements, ``log`` clamped at -100.
-    With a sigmoid output the fused form is used: ``l = max(z, 0) - z y + log(1 + exp(-|z|))``
-    and ``dL/dz = (sigmoid(z) - y) / (N K)``.  Targets are 0/1 (or in [0, 1]), shape (N, K).
+    ``L = -mean[w (r y log p + (1 - y) log(1 - p))]`` over N x K elements, ``log`` clamped at
+    -100, with per-unit ``weight`` w and ``pos_weight`` r (torch's names; both 1 when not
+    given; the mean divides by N K whatever the weights, as torch's).  With a sigmoid output
+    the fused form is used: ``l = w (r y softplus(-z) + (1 - y) softplus(z))`` and
+    ``dL/dz = w (sigmoid(z) (r y + 1 - y) - r y) / (N K)`` (= ``(sigmoid(z) - y) / (N K)``
+    unweighted).  Targets are 0/1 (or in [0, 1]), shape (N, K).
+
+    Parameters
+    ----------
+    weight : list of float (K,) or "balanced", optional
+        Per-unit rescaling (torch ``weight`` broadcast over the samples); ``"balanced"``
+        makes :func:`resolve_class_weights` set ``weight`` and ``pos_weight`` so that
+        positives and negatives of every unit weigh as much in total.
+    pos_weight : list of float (K,), optional
+        Weight of the positive term (torch ``BCEWithLogitsLoss(pos_weight=...)``).
     """
 
     fused_activation = "sigmoid"
     independent_outputs = True
+
+    def __init__(self, weight=None, pos_weight=None):
+        self.weight = _weights("binary_crossentropy weight", weight)
+        self.pos_weight = _weights("binary_crossentropy pos_weight", pos_weight)
+        if self.pos_weight == BALANCED:
+            raise ValueError("binary_crossentropy pos_weight must be numbers; for balanced "
+                             "classes set weight to 'balanced'")
+
+    def config(self):
+        return {**super().config(), "pos_weight": _plain(self.pos_weight)}
+
+    def _r(self, k, dtype):
+        return self._vector("pos_weight", self.pos_weight, k, dtype)
 
     def check_fit(self, activation, n_outputs, targets):
         found = super().check_fit(activation, n_outputs, targets)
@@ -498,21 +691,51 @@ class BinaryCrossEntropy(_ClassificationLoss):
 
     def value_and_grad(self, a, y, out=None):
         t = a.dtype.type
+        k = a.shape[1]
+        w, r = self._w(k, a.dtype), self._r(k, a.dtype)
         logp = np.maximum(np.log(a), _LOG_CLAMP)
         log1mp = np.maximum(np.log1p(-a), _LOG_CLAMP)
-        loss = -float((y * logp + (1 - y) * log1mp).mean(dtype=np.float64))
-        g = np.subtract(a, y, out=_buffer(a, out))
+        ypos = y if r is None else y * r
+        terms = ypos * logp + (1 - y) * log1mp
+        if w is not None:
+            terms *= w
+        loss = -float(terms.mean(dtype=np.float64))
+        if r is None:
+            g = np.subtract(a, y, out=_buffer(a, out))
+        else:
+            # -(r y / p - (1 - y) / (1 - p)) over the common denominator p (1 - p)
+            g = np.multiply(a, 1 - y, out=_buffer(a, out))
+            g -= ypos * (1 - a)
         g /= np.maximum(a * (1 - a), t(_BCE_EPS))
+        if w is not None:
+            g *= w
         g *= t(1.0 / a.size)
         return loss, g
 
     def value_logits(self, z, y):
+        k = z.shape[1]
+        w, r = self._w(k, z.dtype), self._r(k, z.dtype)
         # softplus(z) - y z  ==  max(z,0) - y z + log1p(exp(-|z|)), stable for any z.
         sp = np.logaddexp(z.dtype.type(0), z)
-        sp -= y * z
+        if r is None:
+            sp -= y * z
+        else:
+            # r y softplus(-z) + (1 - y) softplus(z), with softplus(-z) = softplus(z) - z
+            sp += (r - 1) * y * sp - r * y * z
+        if w is not None:
+            sp *= w
         return float(sp.mean(dtype=np.float64))
 
     def grad_logits(self, z, a, y, out=None):
-        g = np.subtract(a, y, out=_buffer(a, out))
+        k = a.shape[1]
+        w, r = self._w(k, a.dtype), self._r(k, a.dtype)
+        if r is None:
+            g = np.subtract(a, y, out=_buffer(a, out))
+        else:
+            ypos = y * r
+            g = np.multiply(a, ypos + (1 - y), out=_buffer(a, out))
+            g -= ypos
+        if w is not None:
+            g *= w
         g *= a.dtype.type(1.0 / a.size)
         return g

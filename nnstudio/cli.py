@@ -13,21 +13,26 @@ code  meaning
 1     the project cannot be trained or exported as it is (network, data, settings),
       or training diverged (the run is saved all the same)
 2     the command line itself is wrong (argparse's usage message)
-3     a file does not exist
-4     the project file cannot be read (``ProjectFileError``) or saved
+3     a file (or the folder to write a file into) does not exist, or the run needs its
+      training data file and it is not there
+4     the project file cannot be read (``ProjectFileError``), or a file cannot be written
+      (the project, predictions, an export)
 5     the project has no trained run (train it first: ``nnstudio train PROJECT``)
 6     an input CSV cannot be used (a column the model needs is missing, a value is not a
       number, an unknown class)
 7     an optional package the command needs is not installed (``onnx`` for ``--onnx``)
-130   training was interrupted with Ctrl+C; the finished epochs are saved as a "stopped" run
+130   interrupted with Ctrl+C; in training the finished epochs are saved as a "stopped"
+      run
+141   the output was cut off (``nnstudio evaluate --json | head``): the rest is dropped
+      quietly, as when a shell pipe closes early (128 + SIGPIPE)
 ====  ==========================================================================
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
-import csv
 import dataclasses
 import json
 import math
@@ -40,13 +45,15 @@ import time
 import numpy as np
 
 from nnstudio.training.runs import (  # noqa: F401 - shared with the window
-    classes as _classes, export_onnx, export_torch, prediction_columns,
-    probabilities as _probabilities, run_network, run_project, write_csv)
+    InputCSVError, classes as _classes, encode_csv, export_onnx, export_torch, labels_of,
+    plain_preprocessor, prediction_columns, probabilities as _probabilities, read_raw_csv,
+    run_network, run_outputs, run_preprocessor, run_project, write_csv)
 
 COMMANDS = ("train", "evaluate", "predict", "export", "info")
 
 EXIT_OK, EXIT_PROJECT, EXIT_USAGE, EXIT_MISSING = 0, 1, 2, 3
 EXIT_FILE, EXIT_NO_RUN, EXIT_CSV, EXIT_DEPENDENCY, EXIT_INTERRUPTED = 4, 5, 6, 7, 130
+EXIT_BROKEN_PIPE = 141
 
 
 class CliError(Exception):
@@ -69,14 +76,24 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
     try:
-        return args.handler(args)
+        code = args.handler(args)
+        sys.stdout.flush()  # a reader gone away shows here, not in Python's flush at exit
+        return code
     except CliError as exc:
         return _fail(str(exc), exc.code)
+    except KeyboardInterrupt:  # Ctrl+C outside the training loop (which saves what it has)
+        return _fail("interrupted", EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        _quiet_stdout()
+        return EXIT_BROKEN_PIPE
     except Exception as exc:  # noqa: BLE001 - the engine's typed errors carry good messages
+        from engine.data.csv_import import CSVFileNotFoundError
         from nnstudio.document.errors import ProjectFileError
 
         if isinstance(exc, ProjectFileError):
             return _fail(str(exc), EXIT_FILE)
+        if isinstance(exc, CSVFileNotFoundError):  # a person's CSV is checked before
+            return _fail(f"{exc} (the project's data file)", EXIT_MISSING)
         if isinstance(exc, ValueError) and str(exc):
             return _fail(str(exc), EXIT_PROJECT)
         return _fail(f"unexpected {type(exc).__name__}: {exc}", EXIT_PROJECT)
@@ -85,6 +102,21 @@ def main(argv: list[str] | None = None) -> int:
 def _fail(message: str, code: int) -> int:
     print(f"nnstudio: {' '.join(str(message).split())}", file=sys.stderr)
     return code
+
+
+def _note(message: str) -> None:
+    """One line on stderr that is not an error (stdout may be JSON for a machine)."""
+    print(f"nnstudio: {' '.join(str(message).split())}", file=sys.stderr)
+
+
+def _quiet_stdout() -> None:
+    """The reader of stdout went away: point stdout at devnull, so that Python's flush at
+    exit does not fail a second time (the recipe of Python's ``signal`` documentation)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (captured, replaced)
+        pass
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -115,7 +147,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="export the trained network to ONNX or a PyTorch script")
     p.add_argument("project")
-    p.add_argument("--onnx", metavar="FILE", help="write an ONNX model (opset 17)")
+    p.add_argument("--onnx", metavar="FILE",
+                   help="write an ONNX model (opset 17) that takes the raw columns and applies "
+                        "the run's preprocessing")
+    p.add_argument("--network-only", action="store_true",
+                   help="with --onnx: leave the preprocessing out; the model takes the "
+                        "encoded network inputs")
     p.add_argument("--torch", metavar="FILE",
                    help="write a standalone PyTorch script (weights and data beside it)")
     p.add_argument("--run", help="the run id (default: the last run with weights)")
@@ -127,18 +164,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text}")
+def _whole(text: str, low: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or value < low:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= {low}, got {text!r}")
     return value
+
+
+def _positive_int(text: str) -> int:
+    return _whole(text, 1)
 
 
 def _natural_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text}")
-    return value
+    return _whole(text, 0)
 
 
 # == shared helpers ===========================================================================
@@ -154,11 +195,39 @@ def load_project(path: str):
         raise CliError(str(exc), EXIT_FILE) from None
 
 
+def _folder(project_path: str) -> str:
+    """The project file's folder: a csv source's relative ``path`` starts there."""
+    return os.path.dirname(os.path.abspath(project_path))
+
+
 def _require_file(path: str) -> None:
     if not os.path.exists(path):
         raise CliError(f"{path}: no such file", EXIT_MISSING)
     if os.path.isdir(path):
         raise CliError(f"{path}: is a folder, not a file", EXIT_MISSING)
+
+
+def _require_writable(path: str) -> None:
+    """Fail before any work when ``path`` cannot be written: its folder is missing (exit 3),
+    or it is a folder or in a folder that cannot be written to (exit 4)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise CliError(f"{path}: cannot write it: the folder {os.path.dirname(path)} does not "
+                       f"exist", EXIT_MISSING)
+    if os.path.isdir(path):
+        raise CliError(f"{path}: cannot write it: it is a folder", EXIT_FILE)
+    if not os.access(folder, os.W_OK):
+        raise CliError(f"{path}: cannot write it: the folder {os.path.dirname(path) or '.'} "
+                       f"is not writable", EXIT_FILE)
+
+
+@contextlib.contextmanager
+def _writing(path: str):
+    """An ``OSError`` while writing ``path`` becomes one line and exit 4."""
+    try:
+        yield
+    except OSError as exc:
+        raise CliError(f"{path}: cannot write it ({exc.strerror or exc})", EXIT_FILE) from None
 
 
 def trained_run(project, path: str, run_id: str | None = None):
@@ -222,6 +291,8 @@ def cmd_train(args) -> int:
     from nnstudio.training import snapshot
 
     project = load_project(args.project)
+    out = args.out or args.project
+    _require_writable(out)  # before training, not after: a run that cannot be saved is lost
     overrides = {k: v for k, v in (("epochs", args.epochs), ("seed", args.seed))
                  if v is not None}
     view = Project()  # the project with the overrides, leaving its own settings alone
@@ -238,19 +309,28 @@ def cmd_train(args) -> int:
     control = training.Control()
     outcome = _fit(job, control, progress, tty)
     if outcome is None:
-        print("stopped before the first epoch finished: nothing to save", file=sys.stderr)
         return EXIT_INTERRUPTED
-    run = snapshot.make_run(job, outcome, project.new_run_id())
-    project.add_run(run)
-    out = args.out or args.project
-    try:
-        project_file.save(project, out)
-    except ProjectFileError as exc:
-        raise CliError(str(exc), EXIT_FILE) from None
+    with _sigint_deferred() as interrupted:  # the test metrics, then the save
+        run = snapshot.make_run(job, outcome, project.new_run_id())
+        project.add_run(run)
+        relink(project, _folder(args.project), _folder(out))
+        try:
+            project_file.save(project, out)
+        except ProjectFileError as exc:
+            raise CliError(str(exc), EXIT_FILE) from None
+        except OSError as exc:
+            raise CliError(f"{out}: cannot write it ({exc.strerror or exc})", EXIT_FILE) from None
     n = len(outcome["history"]["lr"])
     metrics = "  ".join(f"{k} {_fmt(v)}" for k, v in run.final_metrics.items())
-    print(f"{run.name} ({run.id}): {run.status} after {n} epoch(s); {metrics}")
+    if run.status == "diverged":  # in the epoch after the last finished one
+        print(f"{run.name} ({run.id}): diverged during epoch {n + 1}"
+              + (f"; the epoch before: {metrics}" if metrics else ""))
+    else:
+        print(f"{run.name} ({run.id}): {run.status} after {n} epoch(s)"
+              + (f"; {metrics}" if metrics else ""))
     print(f"saved to {out}")
+    if interrupted:
+        return _fail("interrupted while saving; the run was saved first", EXIT_INTERRUPTED)
     if run.status == "stopped":
         return EXIT_INTERRUPTED
     if run.status == "diverged":
@@ -301,14 +381,59 @@ def _fit(job, control, progress, tty) -> dict | None:
     if outcome["status"] == "stopped":
         if tty:
             sys.stdout.write("\r\x1b[K")
-        print(f"interrupted: keeping the {history.epochs} finished epoch(s)", flush=True)
         if not history.epochs:
+            print("interrupted before the first epoch finished: nothing to save", flush=True)
             return None
+        print(f"interrupted: keeping the {history.epochs} finished epoch(s)", flush=True)
         outcome["weights"] = last_weights
     outcome.setdefault("best_epoch", best_epoch)
     outcome.setdefault("best_weights", best_weights)
     outcome["history"] = history.to_dict()
     return outcome
+
+
+def relink(project, old_dir: str, new_dir: str) -> None:
+    """A csv source linked by a relative path names its file from the project file's
+    folder: a copy written into another folder (``train --out``) gets the path from there,
+    in the project's data and in every run (a run rebuilds its data from its own copy)."""
+    if os.path.normcase(os.path.abspath(old_dir)) == os.path.normcase(os.path.abspath(new_dir)):
+        return
+
+    def moved(kind: str, config: dict) -> dict | None:
+        path = config.get("path")
+        if kind != "csv" or config.get("file") is not None or not isinstance(path, str) \
+                or not path or os.path.isabs(path):
+            return None
+        target = os.path.normpath(os.path.join(old_dir, path))
+        try:
+            return {**config, "path": os.path.relpath(target, new_dir)}
+        except ValueError:  # another drive (Windows): no relative path leads there
+            return {**config, "path": target}
+
+    config = moved(project.data.kind, project.data.config)
+    if config is not None:
+        project.data = dataclasses.replace(project.data, config=config)
+    for run in project.runs:
+        data = run.settings.get("data") or {}
+        config = moved(data.get("kind"), data.get("config") or {})
+        if config is not None:
+            run.settings["data"] = {**data, "config": config}
+
+
+@contextlib.contextmanager
+def _sigint_deferred():
+    """Ctrl+C while the run is made and written waits until it is written (the caller then ends
+    with exit 130): a run lost to a stray Ctrl+C in the last second is worse than a late
+    stop.  Yields a list that is not empty once Ctrl+C came."""
+    hit: list = []
+    if threading.current_thread() is not threading.main_thread():
+        yield hit
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: hit.append(signum))
+    try:
+        yield hit
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _print_epoch(progress, event) -> None:
@@ -330,7 +455,7 @@ def _on_sigint(control):
 
 
 # == evaluate =================================================================================
-def held_out(run, project):
+def held_out(run, project, base_dir: str | None = None):
     """The data a run did not train on, as ``snapshot.prepare`` and ``fit`` split it.
 
     Returns
@@ -342,7 +467,7 @@ def held_out(run, project):
     """
     from nnstudio.training import snapshot
 
-    job = snapshot.prepare(run_project(run, project.embedded))
+    job = snapshot.prepare(run_project(run, project.embedded), base_dir=base_dir)
     if job.x_test is not None:
         return job.x_test, job.y_test, "test", job.dataset
     split = job.training.validation_split
@@ -354,7 +479,8 @@ def held_out(run, project):
 
 
 def evaluate(run, x, y, dataset) -> dict:
-    """Loss and metrics of ``run``'s weights on ``x`` and ``y`` (``y`` in the loss's form).
+    """Loss and metrics of ``run``'s weights on ``x`` and ``y`` (``y`` in the loss's form);
+    ``dataset`` names the classes (a ``Dataset``, or the run's ``runs.Outputs``).
 
     Returns
     -------
@@ -388,12 +514,15 @@ def cmd_evaluate(args) -> int:
     """``nnstudio evaluate PROJECT [--data CSV] [--run ID] [--json]``."""
     project = load_project(args.project)
     run = trained_run(project, args.project, args.run)
+    skipped = None
     if args.data:
-        x, y, dataset = _labelled_csv(args.data, run, project)
+        x, y, dataset, skipped = labelled_csv(args.data, run, project, _folder(args.project))
         split = os.path.basename(args.data)
     else:
-        x, y, split, dataset = held_out(run, project)
+        x, y, split, dataset = held_out(run, project, _folder(args.project))
     result = {"split": split, **evaluate(run, x, y, dataset)}
+    if skipped is not None:
+        result["skipped"] = skipped
     if args.json:
         print(json.dumps(result, indent=2))
         return EXIT_OK
@@ -422,125 +551,159 @@ def confusion_text(matrix, class_names) -> str:
 
 
 # == predict ==================================================================================
-def read_columns(path: str, names: list[str]) -> tuple[np.ndarray, dict]:
-    """The columns ``names`` of a CSV file with a header row, as float32 (N, len(names)).
-
-    Returns the array and a dict of the file's other columns (name -> list of text).
-    Raises ``CliError`` (exit 6) naming a missing column or a cell that is not a number.
-    """
-    _require_file(path)
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            rows = list(csv.reader(f))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise CliError(f"{path}: cannot read the CSV file ({exc})", EXIT_CSV) from None
-    if not rows:
-        raise CliError(f"{path}: the file is empty; it needs a header row naming the "
-                       f"columns {', '.join(names)}", EXIT_CSV)
-    header = [h.strip() for h in rows[0]]
-    missing = [n for n in names if n not in header]
-    if missing:
-        raise CliError(f"{path}: missing column(s) {', '.join(repr(m) for m in missing)}; "
-                       f"the model needs {', '.join(names)}", EXIT_CSV)
-    body = [r for r in rows[1:] if any(cell.strip() for cell in r)]
-    if not body:
-        raise CliError(f"{path}: no data rows below the header", EXIT_CSV)
-    index = [header.index(n) for n in names]
-    x = np.empty((len(body), len(names)), dtype=np.float32)
-    for i, row in enumerate(body):
-        for j, k in enumerate(index):
-            cell = row[k].strip() if k < len(row) else ""
-            try:
-                x[i, j] = float(cell)
-            except ValueError:
-                raise CliError(f"{path}: row {i + 2}, column {names[j]!r}: {cell!r} is not "
-                               f"a number", EXIT_CSV) from None
-            if not math.isfinite(x[i, j]):
-                raise CliError(f"{path}: row {i + 2}, column {names[j]!r}: {cell!r} is not "
-                               f"a finite number", EXIT_CSV)
-    others = {h: [r[k] if k < len(r) else "" for r in body]
-              for k, h in enumerate(header) if h not in names}
-    return x, others
-
-
-def _labelled_csv(path: str, run, project):
-    """Features and targets (in the loss's form) of a CSV with the training data's columns."""
-    from engine import losses
+def run_inputs(run, project, base_dir: str | None):
+    """The preprocessing that turns a raw CSV into ``run``'s network inputs: the stored one,
+    or (synthetic data, a run of format 2) one that reads the input columns as numbers."""
+    pre = run_preprocessor(run)
+    if pre is not None:
+        return pre
     from nnstudio.training import snapshot
 
     source = run_project(run, project.embedded)
-    dataset = snapshot.load_data(source.data, source.embedded, training=source.training)
-    targets = list(dataset.target_names)
-    x, others = read_columns(path, list(dataset.feature_names))
-    missing = [t for t in targets if t not in others]
-    if missing:
-        raise CliError(f"{path}: missing target column(s) "
-                       f"{', '.join(repr(m) for m in missing)}", EXIT_CSV)
-    if dataset.task == "classification":
-        names = list(dataset.class_names)
-        labels = []
-        for i, cell in enumerate(others[targets[0]]):
-            cell = cell.strip()
-            if cell in names:
-                labels.append(names.index(cell))
-            elif cell.isdigit() and int(cell) < len(names):
-                labels.append(int(cell))
-            else:
-                raise CliError(f"{path}: row {i + 2}, column {targets[0]!r}: unknown class "
-                               f"{cell!r}; the classes are {', '.join(names)}", EXIT_CSV)
-        y = np.array(labels, dtype=np.int64)
-    else:
-        try:
-            y = np.array([[float(others[t][i]) for t in targets] for i in range(len(x))],
-                         dtype=np.float32)
-        except ValueError:
-            raise CliError(f"{path}: a target value is not a number", EXIT_CSV) from None
+    dataset = _training_data(lambda: snapshot.load_data(
+        source.data, source.embedded, training=source.training, base_dir=base_dir))
+    return plain_preprocessor(dataset.feature_names)
+
+
+def outputs_of(run, project, base_dir: str | None):
+    """``runs.Outputs`` of ``run``: what its outputs mean (task, target and class names)."""
+    return _training_data(lambda: run_outputs(run, project.embedded, base_dir))
+
+
+def _training_data(load):
+    """``load()``, where a missing training data file says why it is needed (exit 3)."""
+    from engine.data.csv_import import CSVFileNotFoundError
+
+    try:
+        return load()
+    except CSVFileNotFoundError as exc:
+        raise CliError(f"{exc}; this run was saved without the names of its classes and "
+                       f"inputs, so its training data file is needed (put it back, or train "
+                       f"the project again)", EXIT_MISSING) from None
+
+
+def read_rows(path: str, pre, targets=(), target_kind: str = "categorical"):
+    """``runs.read_raw_csv`` of a person's CSV; ``CliError`` (exit 3 or 6) when it cannot."""
+    _require_file(path)
+    try:
+        rows = read_raw_csv(pre, path, targets, target_kind)
+    except InputCSVError as exc:
+        raise CliError(str(exc), EXIT_CSV) from None
+    if rows.unseen:
+        cells = ", ".join(f"{k} {n}" for k, n in rows.unseen.items())
+        _note(f"{path}: cells with a category the training rows never had (their inputs are "
+              f"all zeros): {cells}")
+    return rows
+
+
+def _line_list(lines) -> str:
+    return ", ".join(str(int(i)) for i in lines[:10]) + (", ..." if len(lines) > 10 else "")
+
+
+def labelled_csv(path: str, run, project, base_dir: str | None = None):
+    """Inputs and true targets (in the loss's form) of a CSV with the training data's
+    columns, read from one table so that they stay row for row together.
+
+    Rows without a target value are skipped, as training skips them, and so are rows the
+    stored preprocessing cannot encode (a missing value where training dropped such rows);
+    one line on stderr says how many.  Returns ``(x, y, outputs, skipped)``, ``skipped``
+    being ``{"no_target": n, "missing_value": m}``.
+    """
+    from engine import losses
+    from nnstudio.training import snapshot
+
+    outputs = outputs_of(run, project, base_dir)
+    pre = run_inputs(run, project, base_dir)
+    classification = outputs.task == "classification"
+    targets = list(outputs.target_names)
+    rows = read_rows(path, pre, targets, "categorical" if classification else "numeric")
+    try:
+        if classification:
+            labels = labels_of(rows, targets[0], "classification", outputs.class_names)
+            has = labels >= 0
+        else:
+            labels = np.concatenate([labels_of(rows, t, "regression") for t in targets], 1)
+            has = ~np.isnan(labels).any(axis=1)
+    except InputCSVError as exc:
+        raise CliError(str(exc), EXIT_CSV) from None
+    skipped = {"no_target": int(np.count_nonzero(~has)),
+               "missing_value": int(np.count_nonzero(has & ~rows.keep))}
+    reasons = []
+    if skipped["no_target"]:
+        reasons.append(f"{skipped['no_target']} without a target value (rows "
+                       f"{_line_list(rows.lines[~has])})")
+    if skipped["missing_value"]:
+        reasons.append(f"{skipped['missing_value']} with a missing value the model cannot "
+                       f"fill in (rows {_line_list(rows.lines[has & ~rows.keep])})")
+    if not np.any(has & rows.keep):
+        raise CliError(f"{path}: no row could be evaluated"
+                       + (f": {'; '.join(reasons)}" if reasons else ""), EXIT_CSV)
+    if reasons:
+        _note(f"{path}: skipped {'; '.join(reasons)}")
+    x = rows.x[has[rows.keep]]
+    y = labels[has & rows.keep]
     loss = losses.get(copy.deepcopy(run.settings["training"]["loss"]))
-    n_out = run.settings["n_outputs"]
-    y = snapshot._targets_for(loss, y, n_out, dataset.task,
+    y = snapshot._targets_for(loss, y, run.settings["n_outputs"], outputs.task,
                               np.dtype(run.settings["training"]["dtype"]))
-    return x, y, dataset
+    return x, y, outputs, skipped
 
 
 def cmd_predict(args) -> int:
     """``nnstudio predict PROJECT INPUT.csv -o OUT.csv``.
 
-    The output has one row per input row, in order: for classification ``class`` (the class
-    name) and ``p(<class name>)`` per class; for regression one column per target.
+    INPUT.csv holds raw rows as the training data had them (a header naming the columns;
+    the stored preprocessing encodes them).  The output has one row per input row, in
+    order: for classification ``class`` (the class name) and ``p(<class name>)`` per class;
+    for regression one column per target.  A row with a missing value where training
+    dropped such rows (``missing: drop``) cannot be predicted: its cells are left empty.
+    A run that stores its class and target names (every run since they are stored)
+    predicts without its training data file.
     """
-    from nnstudio.training import snapshot
-
     project = load_project(args.project)
     run = trained_run(project, args.project, args.run)
-    source = run_project(run, project.embedded)
-    dataset = snapshot.load_data(source.data, source.embedded, training=source.training)
-    x, _ = read_columns(args.input, list(dataset.feature_names))
-    a = run_network(run).predict(x)
-    header, rows = prediction_columns(run, dataset, a)
-    try:
-        write_csv(args.output, header, rows)
-    except OSError as exc:
-        raise CliError(f"{args.output}: cannot write ({exc.strerror or exc})", EXIT_CSV) from None
-    print(f"{len(rows)} prediction(s) of {run.name} ({run.id}) written to {args.output}")
+    _require_writable(args.output)
+    base_dir = _folder(args.project)
+    outputs = outputs_of(run, project, base_dir)
+    rows = read_rows(args.input, run_inputs(run, project, base_dir))
+    x, keep = rows.x, rows.keep
+    a = run_network(run).predict(x) if len(x) else np.zeros((0, run.settings["n_outputs"]))
+    header, predicted = prediction_columns(run, outputs, a)
+    found = iter(predicted)
+    table = [next(found) if kept else [""] * len(header) for kept in keep]
+    with _writing(args.output):
+        write_csv(args.output, header, table)
+    print(f"{len(table)} prediction(s) of {run.name} ({run.id}) written to {args.output}")
+    skipped = rows.lines[~keep]
+    if skipped.size:
+        print(f"{skipped.size} row(s) left empty (rows {_line_list(skipped)}): a value is "
+              f"missing in a column whose missing values the model cannot fill in")
     return EXIT_OK
 
 
 # == export ===================================================================================
 def cmd_export(args) -> int:
-    """``nnstudio export PROJECT --onnx FILE | --torch FILE``."""
+    """``nnstudio export PROJECT --onnx FILE [--network-only] | --torch FILE``."""
     if not (args.onnx or args.torch):
         raise CliError("export needs --onnx FILE and/or --torch FILE", EXIT_USAGE)
+    if args.network_only and not args.onnx:
+        raise CliError("--network-only applies to --onnx only; add --onnx FILE or leave "
+                       "--network-only out", EXIT_USAGE)
     project = load_project(args.project)
     run = trained_run(project, args.project, args.run)
+    for path in (args.onnx, args.torch):
+        if path:
+            _require_writable(path)
     if args.onnx:
         try:
-            export_onnx(run, args.onnx)
+            with _writing(args.onnx):
+                export_onnx(run, args.onnx, preprocessing=not args.network_only)
         except ImportError:
             raise CliError("--onnx needs the 'onnx' package: pip install onnx",
                            EXIT_DEPENDENCY) from None
         print(f"ONNX model of {run.name} ({run.id}) written to {args.onnx}")
     if args.torch:
-        written = export_torch(run, args.torch, project.embedded)
+        with _writing(args.torch):
+            written = export_torch(run, args.torch, project.embedded, _folder(args.project))
         print(f"PyTorch script of {run.name} ({run.id}) written to "
               f"{', '.join(str(p) for p in written)}")
     return EXIT_OK
@@ -557,7 +720,7 @@ def cmd_info(args) -> int:
     config = ", ".join(f"{k}={v}" for k, v in data.config.items())
     print(f"data: {data.kind} ({config})")
     try:
-        job = snapshot.prepare(project)
+        job = snapshot.prepare(project, base_dir=_folder(args.project))
     except Exception as exc:  # noqa: BLE001 - info shows a project that cannot train too
         print(f"network: cannot be built: {' '.join(str(exc).split())}")
     else:

@@ -79,6 +79,53 @@ def split_indices(y_or_n, ratios=(0.7, 0.15, 0.15), *, stratify: bool = False,
     return out  # type: ignore[return-value]
 
 
+def stratified_holdout(y, n_out: int, order) -> tuple[np.ndarray, np.ndarray]:
+    """Hold out exactly ``n_out`` rows, each class in proportion to its size.
+
+    Parameters
+    ----------
+    y : ndarray, shape (N,)
+        Class labels.
+    n_out : int
+        Rows to hold out, ``0 <= n_out <= N``.
+    order : ndarray of int, shape (N,)
+        A permutation of ``0 .. N-1`` (a seeded shuffle): each class gives up its rows in
+        this order, so the same order gives the same choice.
+
+    Returns
+    -------
+    held_out, rest : ndarray of int64
+        Positions, each in ``order``'s order; ``len(held_out) == n_out``.
+
+    Notes
+    -----
+    Class ``c`` with ``n_c`` rows gives ``floor(n_out n_c / N)`` rows, and the rows still
+    missing go one each to the classes with the largest remainders (Hamilton's method over
+    the whole count, so the total is exact, unlike a per-class rounding).
+    """
+    y = np.asarray(y)
+    order = np.asarray(order, dtype=np.int64)
+    n = int(y.shape[0])
+    if y.ndim != 1 or order.shape != (n,):
+        raise SplitError(f"stratified_holdout needs labels (N,) and an order (N,), got "
+                         f"{y.shape} and {order.shape}")
+    n_out = checks.whole("rows to hold out", n_out, 0, n, error=SplitError)
+    classes, inverse = np.unique(y[order], return_inverse=True)
+    counts = np.bincount(inverse, minlength=len(classes))
+    exact = n_out * counts / max(n, 1)
+    quota = np.floor(exact).astype(np.int64)
+    by_remainder = sorted(range(len(classes)), key=lambda c: (-(exact[c] - quota[c]), c))
+    for c in by_remainder[:n_out - int(quota.sum())]:
+        quota[c] += 1
+    # rank of each row within its class, in ``order``'s order
+    rank = np.empty(n, np.int64)
+    for c in range(len(classes)):
+        members = np.flatnonzero(inverse == c)
+        rank[members] = np.arange(len(members))
+    out = rank < quota[inverse]
+    return order[out], order[~out]
+
+
 def _ratios(ratios) -> tuple[float, float, float]:
     values = list(ratios)
     if len(values) == 2:

@@ -27,6 +27,9 @@ document has been migrated and validated and before it checks the members agains
 Format 1 -> 2: a run's weights moved from one nested ``weights/<run id>[.best].npz`` archive
 to one stored member per array, ``weights/<run id>[.best]/<parameter>.npy``
 (:mod:`nnstudio.document.members`); ``project.json`` did not change.
+
+Format 2 -> 3: each run gained ``preprocessor``, the preprocessing fitted on its training
+rows (null for runs saved before, which predict from already encoded inputs as they did).
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from . import members
 from .errors import CorruptProjectError, NewerFormatError, ProjectFileError
 
 FORMAT_NAME = "nnstudio-project"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 #: ``{from_version: function(dict) -> dict}``: the migration from ``from_version`` to the next.
 MIGRATIONS: dict[int, Callable[[dict], dict]] = {}
@@ -185,3 +188,14 @@ def _npz_weights_become_npy_members(archive: Archive) -> None:
             parameter = inner[:-len(members.NPY)]
             renames[inner] = (members.array_member(folder, parameter), f"{name}: {parameter}")
         archive.expand(name, renames, folder)
+
+
+# == 2 -> 3: a run stores its fitted preprocessing ============================================
+@migration(2)
+def _runs_gain_a_preprocessor(data: dict) -> dict:
+    document = data.get("document")
+    runs = document.get("runs") if isinstance(document, dict) else None
+    for run in runs if isinstance(runs, list) else ():
+        if isinstance(run, dict):  # anything else is refused, with its place, by validation
+            run.setdefault("preprocessor", None)
+    return data

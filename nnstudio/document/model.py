@@ -90,7 +90,13 @@ class TrainingSettings:
 @dataclass(eq=False)
 class Run:
     """One training run: its settings and seed, per-epoch history, final metrics, status,
-    and the weights of its last and best epochs (``{name: array}``, engine layout)."""
+    the weights of its last and best epochs (``{name: array}``, engine layout) and the
+    preprocessing fitted on its training rows (``engine.data.preprocessing.Preprocessor``
+    config; None for data that is not encoded, e.g. synthetic sets, and for runs saved
+    before format 3), which prediction on a new raw CSV and the exports apply.  ``targets``
+    says what the outputs mean (``{"task", "names": [target column, ...], "classes": [class
+    name, ...] or None}``) so that predictions can be named without the training data; None
+    for runs saved before runs stored it (optional in the file)."""
 
     id: str
     name: str
@@ -102,16 +108,22 @@ class Run:
     best_epoch: int | None = None
     weights: dict[str, np.ndarray] | None = None
     best_weights: dict[str, np.ndarray] | None = None
+    preprocessor: dict | None = None
+    targets: dict | None = None
 
     def to_dict(self) -> dict:
         """JSON-able part (weights are stored beside it, as arrays)."""
-        return {"id": self.id, "name": self.name, "created": self.created,
-                "settings": copy.deepcopy(self.settings), "status": self.status,
-                "history": copy.deepcopy(self.history),
-                "final_metrics": copy.deepcopy(self.final_metrics),
-                "best_epoch": self.best_epoch,
-                "has_weights": self.weights is not None,
-                "has_best_weights": self.best_weights is not None}
+        out = {"id": self.id, "name": self.name, "created": self.created,
+               "settings": copy.deepcopy(self.settings), "status": self.status,
+               "history": copy.deepcopy(self.history),
+               "final_metrics": copy.deepcopy(self.final_metrics),
+               "best_epoch": self.best_epoch,
+               "has_weights": self.weights is not None,
+               "has_best_weights": self.best_weights is not None,
+               "preprocessor": copy.deepcopy(self.preprocessor)}
+        if self.targets is not None:  # optional: files of format 3 written before it lack it
+            out["targets"] = copy.deepcopy(self.targets)
+        return out
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Run) or self.to_dict() != other.to_dict():

@@ -26,6 +26,7 @@ from engine.data.builtin import BUILTIN_DATASETS
 from engine.data.csv_import import KINDS, ROLES, TASKS
 from engine.data.preprocessing import MISSING as PRE_MISSING
 from engine.data.preprocessing import SCALES as PRE_SCALES
+from engine.data.preprocessing import VERSION as PRE_VERSION
 from engine.registry import UnknownNameError
 
 from .errors import CorruptProjectError
@@ -435,7 +436,7 @@ class DocumentReader(Checker):
             w = f"{where}[{i}]"
             r = self.obj(item, w, ("id", "name", "created", "settings", "status", "history",
                                    "final_metrics", "best_epoch", "has_weights",
-                                   "has_best_weights"))
+                                   "has_best_weights", "preprocessor"), ("targets",))
             run_id = self.string(r["id"], f"{w}.id")
             if not RUN_ID.fullmatch(run_id):
                 self.fail(f"{w}.id", f"a run id is 1 to 64 letters, digits, '_' or '-', got "
@@ -455,9 +456,89 @@ class DocumentReader(Checker):
             best = self.boolean(r["has_best_weights"], f"{w}.has_best_weights")
             self.layouts[run_id] = self.run_settings(r["settings"], f"{w}.settings")
             self.has_weights[run_id] = (last, best)
+            if r["preprocessor"] is not None:
+                self.fitted_preprocessor(r["preprocessor"], f"{w}.preprocessor",
+                                         r["settings"]["n_features"])
+            targets = r.get("targets")
+            if targets is not None:
+                self.run_targets(targets, f"{w}.targets")
             runs.append(Run(run_id, r["name"], r["created"], r["settings"], r["status"],
-                            r["history"], r["final_metrics"], r["best_epoch"]))
+                            r["history"], r["final_metrics"], r["best_epoch"],
+                            preprocessor=r["preprocessor"], targets=targets))
         return runs
+
+    def run_targets(self, value, where: str) -> None:
+        """What a run's outputs mean: ``{"task", "names", "classes"}`` (optional key)."""
+        targets = self.obj(value, where, ("task", "names", "classes"))
+        if targets["task"] not in ("classification", "regression"):
+            self.fail(f"{where}.task", f"must be \"classification\" or \"regression\", "
+                                       f"got {describe(targets['task'])}")
+        names = self.array(targets["names"], f"{where}.names")
+        if not names:
+            self.fail(f"{where}.names", "must name at least one target column")
+        for k, name in enumerate(names):
+            self.string(name, f"{where}.names[{k}]", non_empty=True)
+        classes = targets["classes"]
+        if (classes is None) != (targets["task"] == "regression"):
+            self.fail(f"{where}.classes", "must list the class names exactly when the task is "
+                                          f"classification, got {describe(classes)}")
+        if classes is not None:
+            for k, name in enumerate(self.array(classes, f"{where}.classes")):
+                self.string(name, f"{where}.classes[{k}]")
+            if len(classes) < 2 or len(set(classes)) != len(classes):
+                self.fail(f"{where}.classes", "must list at least two different class names")
+
+    def fitted_preprocessor(self, value, where: str, n_features: int) -> None:
+        """A fitted ``engine.data.preprocessing.Preprocessor`` config whose encoded columns
+        are the run's network inputs: ``{"version": 1, "columns": [...]}``."""
+        config = self.obj(value, where, ("version", "columns"))
+        if config["version"] != PRE_VERSION:
+            self.fail(f"{where}.version", f"must be {PRE_VERSION}, got "
+                                          f"{describe(config['version'])}")
+        names: set[str] = set()
+        width = 0
+        for i, item in enumerate(self.array(config["columns"], f"{where}.columns")):
+            w = f"{where}.columns[{i}]"
+            kind = self.plain_object(item, w).get("kind")
+            if kind not in PRE_SCALES:
+                self.fail(f"{w}.kind", f"must be one of {', '.join(PRE_SCALES)}, got "
+                                       f"{describe(kind)}")
+            extra = ("center", "width") if kind == "numeric" else ("categories",)
+            column = self.obj(item, w, ("name", "kind", "scale", "missing", "fill") + extra)
+            name = self.string(column["name"], f"{w}.name", non_empty=True)
+            if name in names:
+                self.fail(f"{w}.name", f"two columns are called {name!r}")
+            names.add(name)
+            for key, allowed in (("scale", PRE_SCALES[kind]), ("missing", PRE_MISSING[kind])):
+                if column[key] not in allowed:
+                    self.fail(f"{w}.{key}", f"must be one of {', '.join(allowed)} for a {kind} "
+                                            f"column, got {describe(column[key])}")
+            fill = column["fill"]
+            if (fill is None) != (column["missing"] == "drop"):
+                self.fail(f"{w}.fill", "must be null exactly when missing is \"drop\", got "
+                                       f"{describe(fill)}")
+            if kind == "numeric":
+                if fill is not None:
+                    self.number(fill, f"{w}.fill")
+                self.number(column["center"], f"{w}.center")
+                self.number(column["width"], f"{w}.width", 0, low_open=True)
+                width += 1
+                continue
+            categories = self.array(column["categories"], f"{w}.categories")
+            for k, category in enumerate(categories):
+                self.string(category, f"{w}.categories[{k}]")
+            if len(set(categories)) != len(categories):
+                self.fail(f"{w}.categories", "lists a category twice")
+            if kind == "boolean" and len(categories) != 2:
+                self.fail(f"{w}.categories", f"a boolean column has two categories (false, "
+                                             f"true), got {len(categories)}")
+            if fill is not None and not (is_int(fill) and 0 <= fill < len(categories)):
+                self.fail(f"{w}.fill", f"must be the index of a category (0 to "
+                                       f"{len(categories) - 1}), got {describe(fill)}")
+            width += 1 if kind == "boolean" else len(categories)
+        if width != n_features:
+            self.fail(f"{where}.columns", f"encode {width} network inputs, but the run's "
+                                          f"network has n_features {n_features}")
 
     def run_settings(self, value, where: str) -> dict[str, tuple]:
         """Check what rebuilds the run's network; returns its weight layout."""

@@ -30,7 +30,8 @@ from engine.data.dataset import Dataset
 from engine.training import History
 from nnstudio.document.model import DataSource, Project, Run, TrainingSettings
 
-__all__ = ["TrainingJob", "prepare", "make_run", "load_data", "output_units", "final_metrics"]
+__all__ = ["TrainingJob", "prepare", "make_run", "load_data", "load_encoded", "output_units",
+           "final_metrics", "test_metrics"]
 
 
 @dataclass
@@ -53,6 +54,9 @@ class TrainingJob:
         cross-entropy, a 0/1 column for binary cross-entropy, values for regression.
     x_test, y_test : ndarray or None
         The samples held out by ``training.test_split`` (never trained on).
+    preprocessor : engine.data.preprocessing.Preprocessor or None
+        What encoded a table's raw columns (builtin and csv data), fitted on the training
+        rows; None for synthetic data.
     network : engine.network.Network
         Built with ``training.seed`` and ``training.dtype``; ``fit`` trains it in place.
     n_features, n_outputs : int
@@ -72,6 +76,7 @@ class TrainingJob:
     fit_kwargs: dict = field(default_factory=dict)
     x_test: np.ndarray | None = None
     y_test: np.ndarray | None = None
+    preprocessor: Any = None
 
     @property
     def n_samples(self) -> int:
@@ -85,23 +90,64 @@ CSV_READ_OPTIONS = ("encoding", "delimiter", "quotechar", "header", "target", "t
                     "roles")
 
 
-def _training_rows(n: int, training: TrainingSettings) -> np.ndarray:
-    """Positions (of ``n`` samples) that training fits on: exactly the rows left once
-    :func:`_split_test` holds out the test split and ``engine.training.fit`` its validation
-    split (same seeded streams), so preprocessing is fitted on them alone."""
-    rows = np.arange(n)
-    test = training.test_split or 0
-    if test and isinstance(test, (int, float)) and 0 < test < 1:
-        n_test = int(round(n * test))
-        if 0 < n_test < n - 1:
-            rows = np.random.default_rng([int(training.seed), 3]).permutation(n)[n_test:]
+def _holdout(n: int, fraction, seed: int, stream: int, labels) -> tuple[np.ndarray, np.ndarray]:
+    """``(held_out, rest)`` positions of ``round(n * fraction)`` of ``n`` rows drawn by the
+    seeded stream ``[seed, stream]``; with class ``labels`` each class gives its share
+    (``engine.data.splits.stratified_holdout``)."""
+    n_out = int(round(n * fraction))
+    perm = np.random.default_rng([int(seed), stream]).permutation(n)
+    if labels is None:
+        return perm[:n_out], perm[n_out:]
+    from engine.data.splits import stratified_holdout
+    return stratified_holdout(labels, n_out, perm)
+
+
+def split_rows(n: int, training: TrainingSettings, labels=None) -> tuple[np.ndarray, np.ndarray]:
+    """``(fit_rows, test_rows)``: positions of ``n`` samples that ``fit`` receives (in that
+    order: ``job.x``) and that the test split holds out (``job.x_test``).
+
+    With class ``labels`` (N,) both hold-outs are stratified: the test rows directly, the
+    validation rows by where they stand in ``fit_rows``: ``engine.training.fit`` holds out
+    the first ``round(len * validation_split)`` positions of
+    ``default_rng([seed, 1]).permutation(len)``, so the stratified choice is placed at
+    exactly those positions, and everything that repeats fit's split (the probes, the
+    command line) finds the same rows."""
+    rows, test = np.arange(n), np.arange(0)
+    fraction = training.test_split or 0
+    if fraction and isinstance(fraction, (int, float)) and 0 < fraction < 1:
+        if 0 < int(round(n * fraction)) < n - 1:
+            # [seed, 3]: a stream of its own, apart from fit's split ([seed, 1]) and
+            # shuffle ([seed, 2])
+            test, rows = _holdout(n, fraction, training.seed, 3, labels)
+    fraction = training.validation_split or 0
+    if labels is not None and fraction and isinstance(fraction, (int, float)) \
+            and 0 < fraction < 1 and 0 < int(round(len(rows) * fraction)) < len(rows):
+        val, train = _holdout(len(rows), fraction, training.seed, 1, np.asarray(labels)[rows])
+        perm = np.random.default_rng([int(training.seed), 1]).permutation(len(rows))
+        order = np.empty(len(rows), np.int64)
+        order[perm[:len(val)]], order[perm[len(val):]] = val, train
+        rows = rows[order]
+    return rows, test
+
+
+def _fit_train_positions(m: int, training: TrainingSettings) -> np.ndarray:
+    """Positions (of the ``m`` rows ``fit`` receives) that it trains on, once its
+    validation split is held out."""
     val = training.validation_split or 0
     if val and isinstance(val, (int, float)) and 0 < val < 1:
-        n_val = int(round(len(rows) * val))
-        if 0 < n_val < len(rows):
-            perm = np.random.default_rng([int(training.seed), 1]).permutation(len(rows))
-            rows = rows[perm[n_val:]]
-    return np.sort(rows)
+        n_val = int(round(m * val))
+        if 0 < n_val < m:
+            return np.random.default_rng([int(training.seed), 1]).permutation(m)[n_val:]
+    return np.arange(m)
+
+
+def _training_rows(n: int, training: TrainingSettings, labels=None) -> np.ndarray:
+    """Positions (of ``n`` samples) that training fits on: exactly the rows left once
+    :func:`split_rows` holds out the test split and ``engine.training.fit`` its validation
+    split (same seeded streams; stratified by class ``labels`` when given), so preprocessing
+    is fitted on them alone."""
+    rows, _test = split_rows(n, training, labels)
+    return np.sort(rows[_fit_train_positions(len(rows), training)])
 
 
 def csv_path(source: DataSource, base_dir: str | None = None) -> str:
@@ -147,6 +193,13 @@ def dataset_from_table(table, settings: dict | None, training: TrainingSettings,
                        name: str, description: str = "") -> Dataset:
     """Every usable row of ``table`` encoded, with preprocessing fitted on the rows training
     will fit on (see :func:`_training_rows`)."""
+    return encode_table(table, settings, training, name, description)[0]
+
+
+def encode_table(table, settings: dict | None, training: TrainingSettings, name: str,
+                 description: str = ""):
+    """``(dataset, preprocessor)``: :func:`dataset_from_table` and the fitted
+    ``engine.data.preprocessing.Preprocessor`` that encoded it."""
     from engine.data.preprocessing import fit, make_dataset
 
     settings = copy.deepcopy(settings) or None
@@ -161,13 +214,22 @@ def dataset_from_table(table, settings: dict | None, training: TrainingSettings,
     rows = rows[keep[rows]]
     if rows.size == 0:
         raise ValueError(f"{name}: no row is left once rows with missing values are dropped")
-    pre = fit(table, settings, rows=rows[_training_rows(len(rows), training)])
-    return make_dataset(table, pre, rows, name, description)
+    labels = _y[rows] if table.task == "classification" else None
+    pre = fit(table, settings, rows=rows[_training_rows(len(rows), training, labels)])
+    return make_dataset(table, pre, rows, name, description), pre
 
 
 def load_data(source: DataSource, embedded: dict | None = None, *,
               training: TrainingSettings | None = None, base_dir: str | None = None,
               progress=None) -> Dataset:
+    """The dataset of :func:`load_encoded` (see there)."""
+    return load_encoded(source, embedded, training=training, base_dir=base_dir,
+                        progress=progress)[0]
+
+
+def load_encoded(source: DataSource, embedded: dict | None = None, *,
+                 training: TrainingSettings | None = None, base_dir: str | None = None,
+                 progress=None):
     """Load the dataset a :class:`DataSource` describes.
 
     ``synthetic``: an ``engine.data.synthetic`` config.  ``builtin``: ``{"name": ...}`` of
@@ -177,6 +239,11 @@ def load_data(source: DataSource, embedded: dict | None = None, *,
     that ``training``'s test and validation splits leave for training (default settings when
     not given): float32 features, class indices as classification targets.
 
+    Returns
+    -------
+    (Dataset, Preprocessor or None)
+        The preprocessor that encoded a table (None for synthetic data).
+
     Raises
     ------
     ValueError
@@ -184,7 +251,7 @@ def load_data(source: DataSource, embedded: dict | None = None, *,
         (``engine.data.CSVError`` names file, row and column).
     """
     if source.kind == "synthetic":
-        return synthetic.load(copy.deepcopy(source.config))
+        return synthetic.load(copy.deepcopy(source.config)), None
     if source.kind not in DATA_KINDS:
         raise ValueError(
             f"cannot load data of kind {source.kind!r}; the kinds that can be trained "
@@ -200,8 +267,8 @@ def load_data(source: DataSource, embedded: dict | None = None, *,
         description = ""
     if table.target is None:
         raise ValueError(f"{name}: the data has no target column to train on")
-    return dataset_from_table(table, source.preprocessing, training or TrainingSettings(),
-                              name, description)
+    return encode_table(table, source.preprocessing, training or TrainingSettings(), name,
+                        description)
 
 
 def output_units(dataset: Dataset, loss) -> int:
@@ -238,20 +305,22 @@ def _targets_for(loss, y: np.ndarray, n_outputs: int, task: str, dtype) -> np.nd
     return y
 
 
-def _split_test(x, y, fraction: float, seed: int):
-    if not fraction:
-        return x, y, None, None
-    if not (isinstance(fraction, (int, float)) and 0 <= fraction < 1):
-        raise ValueError(f"test_split must lie in [0, 1), got {fraction!r}")
-    n_test = int(round(len(x) * fraction))
-    if n_test == 0 or n_test >= len(x) - 1:
-        raise ValueError(
-            f"test_split {fraction} of {len(x)} samples leaves {n_test} for testing and "
-            f"{len(x) - n_test} for training; choose a fraction that keeps some of both")
-    # [seed, 3]: a stream of its own, apart from fit's split ([seed, 1]) and shuffle ([seed, 2])
-    perm = np.random.default_rng([int(seed), 3]).permutation(len(x))
-    test, train = perm[:n_test], perm[n_test:]
-    return x[train], y[train], x[test], y[test]
+def _split_test(x, y, training: TrainingSettings, labels=None):
+    """``(x, y, x_test, y_test)``: :func:`split_rows` applied (rows in the order ``fit``
+    receives them; stratified by class ``labels`` when given)."""
+    fraction = training.test_split
+    if fraction:
+        if not (isinstance(fraction, (int, float)) and 0 <= fraction < 1):
+            raise ValueError(f"test_split must lie in [0, 1), got {fraction!r}")
+        n_test = int(round(len(x) * fraction))
+        if n_test == 0 or n_test >= len(x) - 1:
+            raise ValueError(
+                f"test_split {fraction} of {len(x)} samples leaves {n_test} for testing and "
+                f"{len(x) - n_test} for training; choose a fraction that keeps some of both")
+    rows, test = split_rows(len(x), training, labels)
+    if not len(test):
+        return (x, y, None, None) if labels is None else (x[rows], y[rows], None, None)
+    return x[rows], y[rows], x[test], y[test]
 
 
 def _base_dir(project: Project) -> str | None:
@@ -281,15 +350,21 @@ def prepare(project: Project, base_dir: str | None = None) -> TrainingJob:
     data = copy.deepcopy(project.data)
     settings = copy.deepcopy(project.training)
 
-    dataset = load_data(data, project.embedded, training=settings,
-                        base_dir=base_dir or _base_dir(project))
+    dataset, preprocessor = load_encoded(data, project.embedded, training=settings,
+                                         base_dir=base_dir or _base_dir(project))
     loss = loss_registry.get(copy.deepcopy(settings.loss))
     n_features = int(dataset.n_features)
     n_outputs = output_units(dataset, loss)
     dtype = np.dtype(settings.dtype)
 
     y = _targets_for(loss, dataset.y, n_outputs, dataset.task, dtype)
-    x, y, x_test, y_test = _split_test(dataset.x, y, settings.test_split, settings.seed)
+    labels = dataset.y if dataset.task == "classification" else None
+    x, y, x_test, y_test = _split_test(dataset.x, y, settings, labels)
+    if getattr(loss, "weight", None) == loss_registry.BALANCED:
+        # balanced class weights from the rows fit trains on; the run records the numbers
+        train = y[_fit_train_positions(len(y), settings)]
+        loss = loss_registry.resolve_class_weights(loss, train, n_outputs)
+        settings.loss = loss_registry.LOSSES.to_config(loss)
     if dtype != x.dtype:
         x = x.astype(dtype)
         x_test = None if x_test is None else x_test.astype(dtype)
@@ -311,7 +386,7 @@ def prepare(project: Project, base_dir: str | None = None) -> TrainingJob:
         "early_stopping": copy.deepcopy(settings.early_stopping),
     }
     return TrainingJob(spec, data, settings, dataset, x, y, network, n_features, n_outputs,
-                       fit_kwargs, x_test, y_test)
+                       fit_kwargs, x_test, y_test, preprocessor)
 
 
 # -- the document's Run ----------------------------------------------------------------------
@@ -333,12 +408,40 @@ def final_metrics(history: dict) -> dict:
     return result
 
 
+def test_metrics(job: TrainingJob, weights: dict) -> dict:
+    """Loss and metrics of ``weights`` on the job's test split (``x_test``, ``y_test``),
+    computed as ``engine.training.fit`` computes its validation numbers (same loss, same
+    metrics, evaluation mode), with the prefix ``test_``: ``{"test_loss", "test_accuracy",
+    ...}``; ``{}`` when there is no test split."""
+    from engine import metrics as metric_registry
+    from engine import training as engine_training
+
+    if job.x_test is None or not len(job.x_test):
+        return {}
+    s = job.fit_kwargs
+    net = network_module.build(job.spec, job.n_features, job.n_outputs,
+                               dtype=job.training.dtype, initialize=False)
+    net.set_weights(weights)
+    loss = loss_registry.get(copy.deepcopy(s["loss"]))
+    metrics = s["metrics"] or (["accuracy"] if loss.task == "classification" else ["mae"])
+    # fit's own evaluator, so that test numbers mean exactly what validation numbers mean
+    evaluator = engine_training._Evaluator(
+        net, loss, [metric_registry.get(copy.deepcopy(m)) for m in metrics])
+    y = loss.prepare_targets(job.y_test, net.n_outputs, net.dtype)
+    result, _confusion = evaluator.evaluate(evaluator.outputs(job.x_test), y, "test_")
+    return {k: float(v) for k, v in result.items()}
+
+
 _EVENT_STATUS = {"Stopped": "stopped", "Diverged": "diverged"}
 
 
 def make_run(job: TrainingJob, finished, history=None, status: str | None = None,
              run_id: str | None = None, name: str | None = None) -> Run:
     """The document's :class:`Run` of a finished training.
+
+    Its ``final_metrics`` are the last epoch's training and validation numbers and, when the
+    project holds out a test split, the test numbers of the final weights
+    (:func:`test_metrics`); its ``preprocessor`` is the job's fitted preprocessing.
 
     ``make_run(job, result, run_id)`` is the short form for the controller's result dict,
     which carries the history and the status.
@@ -391,8 +494,15 @@ def make_run(job: TrainingJob, finished, history=None, status: str | None = None
         "data": job.data.to_dict(),
     }
     created = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    metrics = final_metrics(hist)
+    if status != "diverged":  # diverged weights hold NaN: no number to report
+        metrics.update(test_metrics(job, weights))
     return Run(id=run_id, name=name, created=created, settings=settings, status=status,
-               history=hist, final_metrics=final_metrics(hist),
+               history=hist, final_metrics=metrics,
+               preprocessor=None if job.preprocessor is None else job.preprocessor.to_config(),
+               targets={"task": job.dataset.task, "names": list(job.dataset.target_names),
+                        "classes": None if job.dataset.class_names is None
+                        else list(job.dataset.class_names)},
                best_epoch=None if best_epoch is None else int(best_epoch),
                weights={k: np.array(v, copy=True) for k, v in weights.items()},
                best_weights=None if best_weights is None else

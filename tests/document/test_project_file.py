@@ -146,7 +146,7 @@ def test_the_archive_layout_is_as_documented(trained32):
     assert all(found[n][0] == zipfile.ZIP_STORED for n in found if n.startswith("weights/"))
     head = project_json(data)
     assert list(head) == ["format", "format_version", "app_version", "saved", "document"]
-    assert head["format"] == "nnstudio-project" and head["format_version"] == CURRENT == 2
+    assert head["format"] == "nnstudio-project" and head["format_version"] == CURRENT == 3
     assert head["app_version"] == nnstudio.__version__
     assert head["saved"] == "2026-05-01T12:00:00+00:00"
     assert head["document"] == json.loads(json.dumps(trained32.to_dict()))

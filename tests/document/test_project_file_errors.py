@@ -110,6 +110,22 @@ DOC = "document"
 T = (DOC, "training")
 N = (DOC, "network")
 R0 = (DOC, "runs", 0)
+P0 = "project.json: document.runs[0].preprocessor"
+# a fitted preprocessor that encodes run1's two network inputs: x1, then c's one category
+PRE = {"version": 1, "columns": [
+    {"name": "x1", "kind": "numeric", "scale": "standardize", "missing": "mean", "fill": 0.5,
+     "center": 0.1, "width": 2.0},
+    {"name": "c", "kind": "categorical", "scale": "onehot", "missing": "most_frequent",
+     "fill": 0, "categories": ["a"]}]}
+
+
+def pre_edit(edit):
+    """run1 with :data:`PRE` as its preprocessor, then ``edit(preprocessor)`` applied."""
+    def apply(doc):
+        pre = json.loads(json.dumps(PRE))
+        doc[DOC]["runs"][0]["preprocessor"] = pre
+        edit(pre)
+    return json_edit(apply)
 
 CASES = {
     # -- the container
@@ -163,8 +179,8 @@ CASES = {
                           "project.json: format", "'keras-model' \\(text\\) file, not an NN"),
     "no format key": (json_edit(drop_key("format")), NotAProjectError, "project.json",
                       "no 'format' key"),
-    "newer version": (json_edit(set_key(3, "format_version")), NewerFormatError,
-                      "project.json: format_version", "format 3.*up to 2: update NN Studio"),
+    "newer version": (json_edit(set_key(4, "format_version")), NewerFormatError,
+                      "project.json: format_version", "format 4.*up to 3: update NN Studio"),
     "version as text": (json_edit(set_key("1", "format_version")), CorruptProjectError,
                         "project.json: format_version", "whole number"),
     "version zero": (json_edit(set_key(0, "format_version")), CorruptProjectError,
@@ -290,6 +306,45 @@ CASES = {
         json_edit(set_key("adamm", *R0, "settings", "training", "optimizer")),
         CorruptProjectError, "project.json: document.runs[0].settings.training.optimizer",
         "unknown optimizer"),
+    # -- a run's fitted preprocessor
+    "preprocessor not an object": (json_edit(set_key("standardize", *R0, "preprocessor")),
+                                   CorruptProjectError, P0, "JSON object"),
+    "preprocessor of another version": (pre_edit(set_key(2, "version")), CorruptProjectError,
+                                        P0 + ".version", "must be 1"),
+    "preprocessor without columns": (pre_edit(drop_key("columns")), CorruptProjectError,
+                                     P0 + ".columns", "missing"),
+    "preprocessor column of a text kind": (
+        pre_edit(set_key("text", "columns", 0, "kind")), CorruptProjectError,
+        P0 + ".columns[0].kind", "numeric, categorical, boolean"),
+    "preprocessor numeric column one-hot": (
+        pre_edit(set_key("onehot", "columns", 0, "scale")), CorruptProjectError,
+        P0 + ".columns[0].scale", "standardize, minmax, none for a numeric"),
+    "preprocessor categorical imputed by the mean": (
+        pre_edit(set_key("mean", "columns", 1, "missing")), CorruptProjectError,
+        P0 + ".columns[1].missing", "drop, most_frequent"),
+    "preprocessor fill as text": (pre_edit(set_key("0.5", "columns", 0, "fill")),
+                                  CorruptProjectError, P0 + ".columns[0].fill",
+                                  "finite number"),
+    "preprocessor imputing without a fill": (
+        pre_edit(set_key(None, "columns", 0, "fill")), CorruptProjectError,
+        P0 + ".columns[0].fill", "null exactly when missing is \"drop\""),
+    "preprocessor zero width": (pre_edit(set_key(0, "columns", 0, "width")),
+                                CorruptProjectError, P0 + ".columns[0].width", "> 0"),
+    "preprocessor numeric column without a center": (
+        pre_edit(drop_key("columns", 0, "center")), CorruptProjectError,
+        P0 + ".columns[0].center", "missing"),
+    "preprocessor category fill out of range": (
+        pre_edit(set_key(1, "columns", 1, "fill")), CorruptProjectError,
+        P0 + ".columns[1].fill", "index of a category \\(0 to 0\\)"),
+    "preprocessor category not text": (
+        pre_edit(set_key([1], "columns", 1, "categories")), CorruptProjectError,
+        P0 + ".columns[1].categories[0]", "must be a text"),
+    "preprocessor column named twice": (
+        pre_edit(set_key("x1", "columns", 1, "name")), CorruptProjectError,
+        P0 + ".columns[1].name", "two columns are called 'x1'"),
+    "preprocessor encoding more inputs than the network has": (
+        pre_edit(set_key(["a", "b"], "columns", 1, "categories")), CorruptProjectError,
+        P0 + ".columns", "encode 3 network inputs.*n_features 2"),
     "run network with more outputs than its weights": (
         json_edit(set_key(3, *R0, "settings", "n_features")), CorruptProjectError,
         W1 + "hidden1.weight.npy", r"shape \(8, 2\).*needs \(8, 3\)"),
@@ -365,6 +420,8 @@ def test_a_broken_file_raises_one_typed_error(case):
 
 def test_the_cases_start_from_a_file_that_loads():
     assert pf.loads(GOOD) == trained_project()
+    loaded = pf.loads(pre_edit(lambda pre: None)(GOOD))
+    assert loaded.runs[0].preprocessor == PRE and loaded.runs[1].preprocessor is None
 
 
 def _retarget(data: bytes, member: str, other: str) -> bytes:
@@ -448,11 +505,11 @@ def test_an_encrypted_member_is_refused():
 
 
 def test_the_error_message_reads_as_one_sentence_a_person_can_act_on():
-    err = load_error(with_json(GOOD, set_key(3, "format_version")), "spirals.nnproj")
+    err = load_error(with_json(GOOD, set_key(4, "format_version")), "spirals.nnproj")
     assert str(err) == (
         "spirals.nnproj: project.json: format_version: this project was saved by NN Studio "
-        f"{project_json(GOOD)['app_version']} (file format 3); this version of NN Studio reads "
-        "file formats up to 2: update NN Studio to open it")
+        f"{project_json(GOOD)['app_version']} (file format 4); this version of NN Studio reads "
+        "file formats up to 3: update NN Studio to open it")
     err = load_error(with_json(GOOD, set_key("ten", *T, "epochs")), "p.nnproj")
     assert str(err) == ("p.nnproj: project.json: document.training.epochs: must be a whole "
                         "number >= 1, got 'ten' (text)")
@@ -506,3 +563,15 @@ def test_a_run_network_the_engine_fails_on_is_a_clean_error():
                          for edge in spec["edges"]]
     err = load_error(with_json(GOOD, dotted))
     assert err.where.startswith(("project.json: document.runs[0]", W1))
+
+
+def test_a_format2_file_without_preprocessors_loads_through_the_migration():
+    def as_format2(doc):
+        doc["format_version"] = 2
+        for run in doc[DOC]["runs"]:
+            del run["preprocessor"]
+    project = pf.loads(with_json(GOOD, as_format2))
+    assert project == trained_project() and [r.preprocessor for r in project.runs] == [None] * 2
+    # format 3 requires the key: leaving it out of a current file is damage, not an old file
+    err = load_error(json_edit(drop_key(*R0, "preprocessor"))(GOOD))
+    assert err.where == P0 and "missing" in err.reason
