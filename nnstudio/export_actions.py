@@ -1,5 +1,9 @@
-"""File > Export of the window: the last run as an ONNX model, a PyTorch script or a CSV
-of predictions.
+"""File > Export of the window: the current run as an ONNX model, a PyTorch script or a
+CSV of predictions.
+
+The current run is the project's last run with weights (``runs.last_trained_run``): the run
+just trained, or the one the Runs panel restored (``RestoreRun`` moves it last).  The views'
+images and data are exported by ``nnstudio.views.view_export``.
 
 The work is the command line's (``nnstudio.training.runs``: ``export_onnx``,
 ``export_torch``, ``predictions_table``); this module only asks for a file through the
@@ -19,8 +23,8 @@ def _tr(text: str) -> str:
 
 
 def _trained_run(window, title: str):
-    """The last run with weights of the window's project; None (after saying so) when
-    there is none or training is in progress."""
+    """The current run of the window's project (its last run with weights); None (after
+    saying so) when there is none or training is in progress."""
     if window.controller.state != "idle":
         window.show_error(title, _tr("Wait until training has finished before exporting."))
         return None
@@ -67,13 +71,14 @@ def _export(window, title: str, file_filter: str, suffix: str, work) -> str | No
 
 
 def export_onnx(window) -> str | None:
-    """The last run's network as an ONNX model (opset 17)."""
+    """The current run's network as an ONNX model (opset 17)."""
     return _export(window, _tr("Export ONNX model"), _tr("ONNX models (*.onnx)"), ".onnx",
                    runs.export_onnx)
 
 
 def export_torch(window) -> str | None:
-    """The last run as a standalone PyTorch script (weights and data files beside it)."""
+    """The current run as a standalone PyTorch script (weights and data files beside
+    it)."""
     project = window.session.project
 
     def work(run, path):
@@ -84,7 +89,7 @@ def export_torch(window) -> str | None:
 
 
 def export_predictions_csv(window) -> str | None:
-    """The last run's predictions on every sample of the project's data: the feature
+    """The current run's predictions on every sample of the project's data: the feature
     columns, the true target, the predicted class and per-class probabilities (or the
     predicted values)."""
     project = window.session.project

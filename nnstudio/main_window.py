@@ -29,13 +29,16 @@ from nnstudio.panels.data_panel import DataPanel
 from nnstudio.panels.inspector import Inspector
 from nnstudio.panels.palette import Palette
 from nnstudio.panels.problems import ProblemsPanel
+from nnstudio.panels.runs_panel import RunsPanel, measure_run, run_job
 from nnstudio.panels.summary import SummaryPanel
 from nnstudio.panels.training_panel import TrainingPanel
+from nnstudio.panels.training_progress import TrainingProgress
 from nnstudio.session import Session
 from nnstudio.training import snapshot
 from nnstudio.training.controller import TrainingController
 from nnstudio.views.neuron_view import NeuronPanel
-from nnstudio.widgets import named, set_clipboard
+from nnstudio.views.view_export import ViewExports
+from nnstudio.widgets import name_parts, named, set_clipboard
 
 FILE_FILTER = "NN Studio projects (*.nnproj)"
 MAX_RECENT = 10
@@ -68,6 +71,7 @@ class MainWindow(QMainWindow):
         self.session = Session(self)
         self._icon_names: list[tuple[QAction, str]] = []  # re-tinted on a palette change
         self._job_running = None  # the job whose result becomes a Run of this document
+        self._shown_run = None  # the run the views show (None: none, or a run training)
         self._closing = False
         self.autosaver = autosave.Autosaver()
         self.controller = TrainingController(self)
@@ -90,6 +94,10 @@ class MainWindow(QMainWindow):
                          Qt.Orientation.Vertical)
         self.resizeDocks([self.plots_dock], [260], Qt.Orientation.Vertical)
         self._default_state = self.saveState()
+        # before the first show, the bottom docks' tab bar would ask for the width of all its
+        # tabs side by side: an activated layout asks for its real minimum, so that a small
+        # default or restored size is kept
+        self.layout().activate()
         self.resize(self._default_size())
         self._restore_layout()
         self._connect()
@@ -98,11 +106,11 @@ class MainWindow(QMainWindow):
         self._autosave_timer.setObjectName("autosaveTimer")
         self._autosave_timer.timeout.connect(self.autosave_now)
         self._autosave_timer.start(self.AUTOSAVE_MS)
-        self._data_cache: tuple | None = None
         self.validate()
         self._update_title()
         self._update_training_actions()
         self._fill_recent_menu()
+        name_parts(self)
 
     @staticmethod
     def _default_size() -> QSize:
@@ -156,6 +164,11 @@ class MainWindow(QMainWindow):
                                              "panel-plots")
         self.gradient_dock = self._lazy_dock("gradientDock", self.tr("Gradient flow"),
                                              "panel-plots")
+        self.regression_dock = self._lazy_dock("regressionDock", self.tr("Regression"),
+                                               "panel-plots")
+        self.histograms_dock = self._lazy_dock(
+            "histogramsDock", self.tr("Weights and activations"), "panel-plots")
+        self.step_dock = self._lazy_dock("stepDock", self.tr("Step"), "panel-plots")
         self.neuron_panel = NeuronPanel(self.session, data_shape=self._data_shape)
         self.neuron_dock = self._dock("neuronDock", self.tr("Neurons"), self.neuron_panel,
                                       Qt.DockWidgetArea.BottomDockWidgetArea, "layer-dense")
@@ -166,10 +179,21 @@ class MainWindow(QMainWindow):
         self.summary_panel = SummaryPanel()
         self.summary_dock = self._dock("summaryDock", self.tr("Summary"), self.summary_panel,
                                        Qt.DockWidgetArea.BottomDockWidgetArea, "panel-layers")
+        self.runs_panel = RunsPanel(self.session)
+        self.runs_dock = self._dock("runsDock", self.tr("Runs"), self.runs_panel,
+                                    Qt.DockWidgetArea.BottomDockWidgetArea, "train")
+        self.tabifyDockWidget(self.plots_dock, self.runs_dock)  # beside the loss plot
         for dock in (self.confusion_dock, self.boundary_dock, self.gradient_dock,
+                     self.regression_dock, self.histograms_dock, self.step_dock,
                      self.neuron_dock, self.problems_dock, self.summary_dock):
             self.tabifyDockWidget(self.plots_dock, dock)
         self.plots_dock.raise_()
+        # every view: "Export image… / Export data…" in its context menu (view_export.py)
+        self.view_exports = ViewExports(self)
+        for dock_attr in self.LAZY_VIEWS:
+            self.view_exports.register(getattr(self, dock_attr),
+                                       lambda a=dock_attr: self._view(a))
+        self.view_exports.register(self.neuron_dock, lambda: self.neuron_panel)
 
     # The pyqtgraph views are built after the first paint (or when first used): importing
     # pyqtgraph is the largest part of the application's start-up.
@@ -178,6 +202,9 @@ class MainWindow(QMainWindow):
         "confusion_dock": ("nnstudio.views.confusion", "ConfusionView"),
         "boundary_dock": ("nnstudio.views.decision_boundary", "DecisionBoundaryView"),
         "gradient_dock": ("nnstudio.views.gradient_flow", "GradientFlowView"),
+        "regression_dock": ("nnstudio.views.regression", "RegressionView"),
+        "histograms_dock": ("nnstudio.views.histograms", "HistogramsView"),
+        "step_dock": ("nnstudio.views.step_view", "StepView"),
     }
 
     def _lazy_dock(self, object_name: str, title: str, icon_name: str) -> QDockWidget:
@@ -194,14 +221,18 @@ class MainWindow(QMainWindow):
             module, name = self.LAZY_VIEWS[dock_attr]
             widget = getattr(importlib.import_module(module), name)()
             dock.setWidget(widget)
+            self.view_exports.attach_plots(dock)
             self._view_created(dock_attr, widget)
         return widget
 
     def _view_created(self, dock_attr: str, widget) -> None:
-        if dock_attr == "plots_dock" and self.session.project.runs:
-            widget.set_history(self.session.project.runs[-1].history)
+        name_parts(widget)  # its tables' headers and its combo boxes' popup lists
+        if dock_attr == "plots_dock" and self.runs_panel.current_run() is not None:
+            run = self.runs_panel.current_run()
+            widget.set_history(run.history, run.best_epoch, run.name)
         elif dock_attr == "boundary_dock":
             widget.featuresChanged.connect(self.controller.set_boundary_features)
+            widget.featuresChanged.connect(self._restored_run_features)
 
     @property
     def loss_plot(self):
@@ -218,6 +249,18 @@ class MainWindow(QMainWindow):
     @property
     def gradient_view(self):
         return self._view("gradient_dock")
+
+    @property
+    def regression_view(self):
+        return self._view("regression_dock")
+
+    @property
+    def histograms_view(self):
+        return self._view("histograms_dock")
+
+    @property
+    def step_view(self):
+        return self._view("step_dock")
 
     def _built_views(self) -> list:
         return [getattr(self, d).widget() for d in self.LAZY_VIEWS
@@ -236,7 +279,8 @@ class MainWindow(QMainWindow):
     def docks(self) -> tuple[QDockWidget, ...]:
         return (self.palette_dock, self.inspector_dock, self.data_dock, self.training_dock,
                 self.plots_dock, self.confusion_dock, self.boundary_dock, self.gradient_dock,
-                self.neuron_dock, self.problems_dock, self.summary_dock)
+                self.regression_dock, self.histograms_dock, self.step_dock,
+                self.neuron_dock, self.problems_dock, self.summary_dock, self.runs_dock)
 
     def _data_shape(self):
         """Input features and output units the data gives (for the neuron view)."""
@@ -295,6 +339,10 @@ class MainWindow(QMainWindow):
             ("about", self.tr("&About NN Studio"), self.show_about, None, "about"),
             ("export_plot_png", self.tr("Loss Plot as &Image…"), self.export_plot_png, None,
              "export"),
+            ("export_view_image", self.tr("Image of the Current &View…"),
+             self.export_view_image, None, "export"),
+            ("export_view_data", self.tr("&Data of the Current View…"),
+             self.export_view_data, None, "export"),
             ("export_history_csv", self.tr("Training History as &CSV…"),
              self.export_history_csv, None, "export"),
             ("export_onnx", self.tr("&ONNX Model…"), self.export_onnx, None, "export"),
@@ -340,7 +388,8 @@ class MainWindow(QMainWindow):
         export_menu.addActions([act["export_onnx"], act["export_torch"],
                                 act["export_predictions_csv"]])
         export_menu.addSeparator()
-        export_menu.addActions([act["export_plot_png"], act["export_history_csv"]])
+        export_menu.addActions([act["export_plot_png"], act["export_view_image"],
+                                act["export_history_csv"], act["export_view_data"]])
         file_menu.addSeparator()
         file_menu.addAction(act["quit"])
 
@@ -426,6 +475,8 @@ class MainWindow(QMainWindow):
         status.addWidget(self.doc_label)
         status.addWidget(self.selection_label)
         status.addWidget(self.problem_label, 1)
+        self.training_progress = TrainingProgress(self.controller)
+        status.addPermanentWidget(self.training_progress)
         status.addPermanentWidget(self.training_label)
 
     def _connect(self) -> None:
@@ -444,15 +495,35 @@ class MainWindow(QMainWindow):
         self.palette_widget.layerActivated.connect(self.append_layer)
         self.controller.stateChanged.connect(self._training_state_changed)
         self.controller.epochsEnded.connect(self._epochs_ended)
-        self.controller.batchEnded.connect(self._batch_progress)
         self.controller.boundaryUpdated.connect(self._boundary_updated)
         self.controller.evaluationReady.connect(self._evaluation_ready)
+        self.controller.regressionUpdated.connect(self._regression_updated)
+        self.controller.histogramsUpdated.connect(self._histograms_updated)
+        self.controller.stepped.connect(self._stepped)
         self.controller.finished.connect(self._training_finished)
+        self.runs_panel.currentRunChanged.connect(self._current_run_changed)
+        self.runs_panel.compareChanged.connect(self._update_overlays)
         self.controller.failed.connect(self._training_failed)
 
     @Slot(int)
     def _undo_index_changed(self, _index: int) -> None:
+        self._forward_live_settings()
         self.validate()
+
+    def _forward_live_settings(self) -> None:
+        """A learning rate set while a run trains goes to the worker (next epoch)."""
+        if self.controller.state not in ("running", "paused"):
+            return
+        job = self._job_running
+        lr = self.session.project.training.optimizer.get("lr")
+        if job is None or lr is None:
+            return
+        last_job, last_lr = getattr(self, "_live_lr", (None, None))
+        if last_job is not job:  # the first change during this run
+            last_lr = job.training.optimizer.get("lr")
+        if lr != last_lr:
+            self.controller.set_lr(float(lr))
+        self._live_lr = (job, lr)
 
     @Slot(str)
     def _connection_hint(self, text: str) -> None:
@@ -731,9 +802,10 @@ class MainWindow(QMainWindow):
         self._shown_job = None
         if not isinstance(self.boundary_dock.widget(), QLabel):
             self.boundary_view.reset()  # the points belonged to the previous document
-        if self.session.project.runs and self._built_views():
-            self.loss_plot.set_history(self.session.project.runs[-1].history)
-        self._data_cache = None
+        self._shown_run = self.runs_panel.current_run()
+        if self._shown_run is not None and self._built_views():
+            self._show_history(self._shown_run)
+        self._update_overlays()
         self.validate()
 
     def _selection_changed(self) -> None:
@@ -758,22 +830,13 @@ class MainWindow(QMainWindow):
         return os.path.dirname(self.session.path) if self.session.path else None
 
     def dataset(self):
-        """The project's dataset as training sees it (cached per data source and the
-        settings that decide the split that preprocessing is fitted on)."""
-        project = self.session.project
-        data, t = project.data, project.training
-        # a re-imported file of the same name is a new bytes object: key on its identity
-        files = tuple(sorted((k, id(v), len(v)) for k, v in project.embedded.items()))
-        key = (data.to_dict().__repr__(), files,
-               t.validation_split, t.test_split, t.seed, self._project_dir())
-        if self._data_cache is None or self._data_cache[0] != key:
-            try:
-                ds = snapshot.load_data(data, project.embedded, training=t,
-                                        base_dir=self._project_dir())
-            except (ValueError, OSError):
-                ds = None  # the data panel says why
-            self._data_cache = (key, ds)
-        return self._data_cache[1]
+        """The project's dataset as training sees it, or None when it cannot be loaded (the
+        data panel says why; it loads and caches it, per data source and the settings that
+        decide the split that preprocessing is fitted on)."""
+        try:
+            return self.data_panel.load()
+        except Exception:  # noqa: BLE001 -- any refusal: the data panel shows the message
+            return None
 
     def validate(self) -> list:
         """Check the network against the data and the loss; mark problems on the canvas."""
@@ -889,9 +952,12 @@ class MainWindow(QMainWindow):
         for name in EXPORT_RUN_ACTIONS:  # they export the last run's weights
             act[name].setEnabled(not running)
         # the run trains a snapshot: edits during it would not reach it, so they wait
-        for widget in (self.palette_widget, self.inspector, self.data_panel,
-                       self.training_panel):
+        # (all but the learning rate, which reaches the worker: _forward_live_settings)
+        for widget in (self.palette_widget, self.inspector, self.data_panel):
             widget.setEnabled(not running)
+        self.training_panel.set_running(running)
+        self.runs_panel.set_running(running)
+        self._update_overlays()  # a run starts: the run shown so far may be compared
         self.view.setInteractive(not running)
         self.view.setAcceptDrops(not running)
         self._update_edit_actions()
@@ -937,8 +1003,10 @@ class MainWindow(QMainWindow):
         self.controller.stop()
 
     def _prepare_views(self, job) -> None:
-        for view in (self.loss_plot, self.confusion_view, self.gradient_view):
+        for view in (self.loss_plot, self.confusion_view, self.gradient_view,
+                     self.histograms_view, self.step_view):
             view.clear()
+        self.regression_view.set_job(job)
         self.confusion_view.set_class_names(job.dataset.class_names or [],
                                             job.dataset.feature_names)
         self.boundary_view.set_job(job)
@@ -952,6 +1020,21 @@ class MainWindow(QMainWindow):
                 and shown is self.controller.job):
             self.boundary_view.set_grid(grid)
 
+    def _regression_updated(self, result: dict) -> None:
+        if self._job_running is not None:  # not the predictions of a run being dropped
+            self.regression_view.set_result(result)
+
+    def _histograms_updated(self, histograms: dict) -> None:
+        if self._job_running is not None:
+            self.histograms_view.set_histograms(histograms)
+
+    def _stepped(self, step: dict) -> None:
+        if self._job_running is not None:
+            first = self.step_view.step is None
+            self.step_view.set_step(step)
+            if first:  # the run's first step brings the view forward, once: later steps
+                self.step_dock.raise_()  # leave the person on the tab they chose
+
     def _evaluation_ready(self, evaluation: dict) -> None:
         if self._job_running is not None:
             self.confusion_view.set_evaluation(evaluation)
@@ -962,14 +1045,6 @@ class MainWindow(QMainWindow):
         self._job_running = None
         self.statusBar().showMessage(
             self.tr("Weights reset: the next run starts from freshly initialized weights"), 5000)
-
-    def _batch_progress(self, epoch: int, batch: int, iteration: int, per_epoch: int) -> None:
-        epochs = self.session.project.training.epochs
-        text = self.tr("Epoch {0}/{1}, iteration {2}/{3}").format(
-            epoch + 1, epochs, batch + 1, per_epoch)
-        if self.controller.state == "paused":
-            text = self.tr("Paused at {0}").format(text[0].lower() + text[1:])
-        self.training_label.setText(text)
 
     def _training_finished(self, result: dict) -> None:
         job, self._job_running = self._job_running, None
@@ -983,9 +1058,80 @@ class MainWindow(QMainWindow):
             self._update_training_actions()
             return
         run = snapshot.make_run(job, result, self.session.project.new_run_id())
+        self._shown_run = run  # the views show it already: nothing to measure again
         self.session.push(AddRun(self.session.project, run))
         self._update_training_actions()
         self.statusBar().showMessage(self.run_summary(run), 15000)
+
+    # -- runs: the current one, restored ones, compared ones ------------------------------------
+    def _show_history(self, run) -> None:
+        self.loss_plot.set_history(run.history, run.best_epoch, run.name)
+        self.gradient_view.set_history(run.history)
+
+    def _current_run_changed(self) -> None:
+        """A restore, a delete or their undo made another run current: the views show it
+        (its curves from its history; the boundary, confusion matrix and the other
+        measurements computed from its weights, as the worker measures a run's end)."""
+        run = self.runs_panel.current_run()
+        if run is self._shown_run or self.controller.state != "idle":
+            return
+        self._shown_run = run
+        if run is None:
+            for view in self._built_views():
+                view.clear()
+            self._shown_job = None
+            self._update_overlays()
+            return
+        try:
+            job = run_job(run, self.session.project.embedded, self._project_dir())
+            self._prepare_views(job)
+            measured = measure_run(run, job, self.controller.boundary_features)
+        except Exception as exc:  # noqa: BLE001 - e.g. its CSV is gone: show what we have
+            self._shown_job = None
+            measured = {}
+            self.statusBar().showMessage(self.tr(
+                "{0}: only its curves can be shown ({1})").format(run.name, exc), 10000)
+        else:
+            self.statusBar().showMessage(self.tr("Showing {0}").format(run.name), 5000)
+        self._show_history(run)
+        self._show_measured(measured)
+        self._update_overlays()
+
+    def _show_measured(self, measured: dict) -> None:
+        shows = {"boundary": lambda v: self.boundary_view.set_grid(v),
+                 "evaluation": lambda v: self.confusion_view.set_evaluation(v),
+                 "regression": lambda v: self.regression_view.set_result(v),
+                 "histograms": lambda v: self.histograms_view.set_histograms(v)}
+        for key, value in measured.items():
+            if value is not None and key in shows:
+                shows[key](value)
+
+    def _restored_run_features(self, i: int, j: int) -> None:
+        """Other axes picked while a restored run is shown: its boundary over them (the
+        controller draws those of the run it trained last)."""
+        job, run = getattr(self, "_shown_job", None), self._shown_run
+        if (job is None or run is None or job is self.controller.job
+                or self.controller.state != "idle"):
+            return
+        try:
+            grid = measure_run(run, job, (i, j), only=("boundary",))["boundary"]
+        except Exception:  # noqa: BLE001 - the previous grid stays
+            return
+        if grid is not None:
+            self.boundary_view.set_grid(grid)
+
+    def _update_overlays(self) -> None:
+        """The runs ticked in the Runs panel, overlaid on the loss plot (all but the run the
+        plot shows)."""
+        if not self._built_views() and not self.runs_panel.compared():
+            return
+        project = self.session.project
+        shown = None if self._job_running is not None else self._shown_run
+        overlays = [(r.id, r.name, r.history) for r in project.runs
+                    if r.id in self.runs_panel.compared() and r is not shown]
+        self.loss_plot.set_overlays(overlays)
+        if shown is not None:
+            self.loss_plot.set_run_name(shown.name)  # renamed, perhaps
 
     def run_summary(self, run) -> str:
         """One line for the status bar: how the run ended and its final figures."""
@@ -1015,11 +1161,7 @@ class MainWindow(QMainWindow):
             "<p>Every formula matches PyTorch's.</p>").format(__version__))
 
     def export_plot_png(self) -> None:
-        path = self.ask_save_path(self.tr("Export loss plot"), "PNG images (*.png)",
-                                  "loss.png")
-        if path and not self.loss_plot.export_png(path):
-            self.show_error(self.tr("Cannot export"),
-                            self.tr("Could not write the image {0}").format(path))
+        self.view_exports.export_image(self.plots_dock)  # PNG or SVG
 
     def export_history_csv(self) -> None:
         path = self.ask_save_path(self.tr("Export training history"), "CSV files (*.csv)",
@@ -1030,6 +1172,12 @@ class MainWindow(QMainWindow):
             self.loss_plot.export_csv(path)
         except OSError as exc:
             self.show_error(self.tr("Cannot export"), str(exc))
+
+    def export_view_image(self) -> None:
+        self.view_exports.export_image()
+
+    def export_view_data(self) -> None:
+        self.view_exports.export_data()
 
     def export_onnx(self) -> None:
         export_actions.export_onnx(self)

@@ -6,7 +6,8 @@ import atexit
 
 from PySide6.QtCore import QMimeData
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QLineEdit, QWidget
+from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QComboBox, QHeaderView,
+                               QLineEdit, QTableView, QWidget)
 
 _clipboard_release_registered = False
 
@@ -50,3 +51,36 @@ def named(widget: QWidget, object_name: str, accessible_name: str,
         widget.view().setObjectName(f"{object_name}Popup")
         widget.view().setAccessibleName(accessible_name)
     return widget
+
+
+def name_parts(root: QWidget) -> None:
+    """Name the parts Qt builds inside the item views and combo boxes under ``root``
+    (header views, a table's corner button, a combo box's popup list) after their owner,
+    where they have no name yet: screen readers and test harnesses land on them too."""
+    for table in root.findChildren(QTableView):
+        owner, spoken = table.objectName(), table.accessibleName() or table.objectName()
+        if not owner:
+            continue
+        parts = ((table.horizontalHeader(), "HorizontalHeader", "column headers"),
+                 (table.verticalHeader(), "VerticalHeader", "row headers"))
+        for header, suffix, what in parts:
+            _name_once(header, f"{owner}{suffix}", f"{spoken}: {what}")
+        for button in table.findChildren(QAbstractButton, "qt_tableview_cornerbutton"):
+            if not button.accessibleName():
+                button.setAccessibleName(f"{spoken}: select all")
+    for header in root.findChildren(QHeaderView):  # headers of other item views
+        owner = header.parent()
+        if owner is not None and owner.objectName():
+            _name_once(header, f"{owner.objectName()}Header",
+                       f"{owner.accessibleName() or owner.objectName()}: headers")
+    for combo in root.findChildren(QComboBox):
+        if combo.objectName():
+            _name_once(combo.view(), f"{combo.objectName()}Popup",
+                       combo.accessibleName() or combo.objectName())
+
+
+def _name_once(widget: QWidget, object_name: str, accessible_name: str) -> None:
+    if not widget.objectName():
+        widget.setObjectName(object_name)
+    if not widget.accessibleName():
+        widget.setAccessibleName(accessible_name)

@@ -236,3 +236,26 @@ class RenameRun(QUndoCommand):
 
     def undo(self):
         self.project.rename_run(self.run_id, self.old)
+
+
+class RestoreRun(QUndoCommand):
+    """Make a run the current one: the run whose weights the views show and that
+    predictions and exports use, which is the project's last run with weights
+    (``nnstudio.training.runs.last_trained_run``; a new run becomes current by being
+    added last).  The run moves to the end of the project's runs, so the project file
+    keeps which run is current without a field of its own; undo puts it back in its place.
+    """
+
+    def __init__(self, project: Project, run_id: str, parent_command=None):
+        super().__init__(_tr("Restore run {0}").format(project.run(run_id).name),
+                         parent_command)
+        self.project, self.run_id = project, run_id
+        self.index: int | None = None
+
+    def redo(self):
+        run, self.index = self.project.remove_run(self.run_id)
+        self.project.add_run(run)
+
+    def undo(self):
+        run, _ = self.project.remove_run(self.run_id)
+        self.project.add_run(run, self.index)

@@ -3,30 +3,41 @@
 ``CsvImportDialog.set_path(path)`` chooses the file (the Browse button asks for one).  The
 encoding, delimiter and header are detected by ``engine.data.sniff`` and can be overridden; the
 preview table shows the first rows and is read again whenever a setting changes.  Each column
-has a role (feature, target, ignore) and a type (numeric, categorical, boolean, text); the
-target and the task can be chosen.  OK reads the whole file in a background thread (progress
-bar, Cancel) and then pushes one ``SetData`` with a ``csv`` source whose file travels in the
-project (``Project.embedded``).  A file the importer refuses shows its message (file, row,
-column) and changes nothing.
+has a role (feature, target, ignore) and a type (numeric, categorical, boolean, text), and
+each feature its scaling (standardize, min-max, none) and its handling of missing values (drop
+the row, or fill with the mean, median or most frequent value), with defaults for every
+column; the target and the task can be chosen.  Scaling and missing values become the source's
+``preprocessing`` settings, exactly as ``engine.data.preprocessing.fit`` takes them
+(``{"*": defaults, column: {"scale": ..., "missing": ...}}``, only what differs from its
+defaults); the task override is a ``read_csv`` option in the source's config.
+
+OK reads the whole file in a background thread (progress bar, Cancel), encodes it there as
+training will (which also checks the settings) and then pushes one ``SetData`` with a ``csv``
+source whose file travels in the project (``Project.embedded``).  A file the importer refuses
+shows its message (file, row, column) and changes nothing.
 """
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 import tempfile
 
 from PySide6.QtCore import QThread, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
-                               QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QFileDialog)
+                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QProgressBar,
+                               QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
+                               QFileDialog)
 
 from engine.data.csv_import import (DELIMITERS, ENCODINGS, KINDS, ROLES, CSVError,
                                     ImportCancelled, read_csv, sniff)
+from engine.data.preprocessing import MISSING, SCALES
 from nnstudio.document.model import DataSource
 from nnstudio.document.validation import fixed_name
 from nnstudio.editor.commands import SetData
-from nnstudio.training import snapshot
+from nnstudio.panels import data_facts
+from nnstudio.panels.data_widgets import name_table_parts
 from nnstudio.widgets import named
 
 HEAD_BYTES = 256 * 1024   # the preview reads this much of the file
@@ -34,19 +45,51 @@ HEAD_LINES = 1000
 PREVIEW_ROWS = 20
 DELIMITER_NAMES = {",": "comma ,", ";": "semicolon ;", "\t": "tab", "|": "bar |"}
 AUTO = "auto"
+DEFAULT = "default"        # a column follows the defaults for every column
+# engine.data.preprocessing.fit's own defaults: settings equal to them are left out
+FIT_DEFAULTS = {"scale": "standardize", "missing": "drop"}
+COLUMN, ROLE, TYPE, SCALE, MISSING_COLUMN = range(5)
+
+
+def csv_source(path: str, table, blob: bytes, *, embed: bool, preprocessing: dict,
+               base_dir: str | None):
+    """The ``csv`` DataSource (and embedded files) for a fully read ``table`` of ``path``
+    (Qt-free: the import worker calls it)."""
+    config = dict(table.dialect.config())
+    config.update(target=table.target, task=table.task, types=table.kinds(),
+                  roles={c.name: c.role for c in table.columns})
+    embedded = {}
+    if embed:
+        name = os.path.basename(path)
+        if not fixed_name(name):
+            name = "data.csv"
+        config = {"file": name, **config}
+        embedded = {name: blob}
+    else:
+        path = os.path.abspath(path)
+        config = {"path": os.path.relpath(path, base_dir) if base_dir else path, **config}
+    return DataSource("csv", config, copy.deepcopy(preprocessing)), embedded
 
 
 class ImportWorker(QThread):
-    """Reads the whole file with ``read_csv``; cancel() makes its progress callback say no."""
+    """Reads the whole file with ``read_csv`` and encodes it as training will
+    (``data_facts.gather``, which also checks the preprocessing settings), all in this
+    thread; cancel() makes its progress callback say no.
+
+    ``plan``: ``embed``, ``preprocessing``, ``base_dir`` and ``training`` (a copy of the
+    project's training settings), read from the dialog before the thread starts.
+    ``succeeded`` carries ``(source, embedded, facts)``.
+    """
 
     progressed = Signal(float, int)
     succeeded = Signal(object)
     failed = Signal(str)
     cancelled = Signal()
 
-    def __init__(self, path: str, options: dict, chunk_bytes: int, parent=None):
+    def __init__(self, path: str, options: dict, chunk_bytes: int, plan: dict, parent=None):
         super().__init__(parent)
         self.path, self.options, self.chunk_bytes = path, options, chunk_bytes
+        self.plan = plan
         self._cancel = False
 
     def cancel(self) -> None:
@@ -68,20 +111,31 @@ class ImportWorker(QThread):
                 raise ImportCancelled("cancelled")
             with open(self.path, "rb") as f:
                 blob = f.read()
+            plan = self.plan
+            source, embedded = csv_source(self.path, table, blob, embed=plan["embed"],
+                                          preprocessing=plan["preprocessing"],
+                                          base_dir=plan["base_dir"])
+            facts = data_facts.gather(source, embedded, plan["training"], plan["base_dir"],
+                                      table=table)
+            if self._cancel:
+                raise ImportCancelled("cancelled")
         except ImportCancelled:
             self.cancelled.emit()
         except (CSVError, OSError, ValueError) as exc:
             self.failed.emit(str(exc))
         else:
-            self.succeeded.emit((table, blob))
+            self.succeeded.emit((source, embedded, facts))
 
 
 class CsvImportDialog(QDialog):
     """See the module docstring.  ``error`` shows the last problem ("" when none)."""
 
-    def __init__(self, session, parent=None):
+    def __init__(self, session, parent=None, on_loaded=None):
         super().__init__(parent)
         self.setObjectName("csvImportDialog")
+        # on_loaded(source, embedded, facts): called with what the worker loaded, before the
+        # SetData push (the data panel keeps the facts rather than reading the file again)
+        self.on_loaded = on_loaded
         self.setWindowTitle(self.tr("Import CSV"))
         self.session = session
         self.path: str | None = None
@@ -127,13 +181,41 @@ class CsvImportDialog(QDialog):
         layout.addLayout(form)
 
         self.preview = named(QTableWidget(), "csvPreview", self.tr("Preview"))
+        name_table_parts(self.preview, "csvPreview", self.tr("Preview"))
         layout.addWidget(QLabel(self.tr("First rows:")))
-        layout.addWidget(self.preview)
-        self.columns = named(QTableWidget(0, 3), "csvColumns", self.tr("Columns"))
+        layout.addWidget(self.preview, 1)
+        self.columns = named(QTableWidget(0, 5), "csvColumns", self.tr("Columns"))
+        name_table_parts(self.columns, "csvColumns", self.tr("Columns"))
         self.columns.setHorizontalHeaderLabels([self.tr("Column"), self.tr("Role"),
-                                                self.tr("Type")])
+                                                self.tr("Type"), self.tr("Scaling"),
+                                                self.tr("Missing values")])
+        self.columns.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
         layout.addWidget(QLabel(self.tr("Columns:")))
-        layout.addWidget(self.columns)
+        defaults = QHBoxLayout()
+        self.default_scale = named(QComboBox(), "csvDefaultScale",
+                                   self.tr("Scaling of every numeric column"),
+                                   self.tr("Standardize: (x - mean) / std; min-max: into [0, 1]; "
+                                           "both fitted on the training rows"))
+        for scale in SCALES["numeric"]:
+            self.default_scale.addItem(self._scale_text(scale), scale)
+        self.default_missing = named(QComboBox(), "csvDefaultMissing",
+                                     self.tr("Missing values in every column"),
+                                     self.tr("Drop the row, or fill in a value computed on the "
+                                             "training rows (mean and median: numeric columns)"))
+        for how in MISSING["numeric"]:
+            self.default_missing.addItem(self._missing_text(how), how)
+        scale_label = QLabel(self.tr("Defaults for every column: scaling"))
+        scale_label.setBuddy(self.default_scale)
+        missing_label = QLabel(self.tr("missing values"))
+        missing_label.setBuddy(self.default_missing)
+        defaults.addWidget(scale_label)
+        defaults.addWidget(self.default_scale)
+        defaults.addWidget(missing_label)
+        defaults.addWidget(self.default_missing)
+        defaults.addStretch(1)
+        layout.addLayout(defaults)
+        layout.addWidget(self.columns, 2)   # the column settings get the room
         self.info = named(QLabel(), "csvInfo", self.tr("What the import finds"))
         self.info.setWordWrap(True)
         self.error_label = named(QLabel(), "csvError", self.tr("Problem"))
@@ -158,7 +240,7 @@ class CsvImportDialog(QDialog):
         self.delimiter.currentIndexChanged.connect(lambda _i: self._settings_changed())
         self.header.toggled.connect(lambda _b: self._settings_changed())
         self.target.currentIndexChanged.connect(lambda _i: self._target_changed())
-        self.resize(720, 640)
+        self.resize(760, 720)
 
     @property
     def error(self) -> str:
@@ -264,24 +346,98 @@ class CsvImportDialog(QDialog):
             self.target.clear()
             for r, col in enumerate(table.columns):
                 item = QTableWidgetItem(col.name)
-                self.columns.setItem(r, 0, item)
-                role = QComboBox()
+                self.columns.setItem(r, COLUMN, item)
+                role = named(QComboBox(), f"csvRole:{col.name}",
+                             self.tr("Role of {0}").format(col.name))
                 role.addItems(list(ROLES))
                 role.setCurrentText(col.role)
-                role.setAccessibleName(self.tr("Role of {0}").format(col.name))
                 role.currentTextChanged.connect(
                     lambda text, name=col.name: self._role_changed(name, text))
-                kind = QComboBox()
+                kind = named(QComboBox(), f"csvType:{col.name}",
+                             self.tr("Type of {0}").format(col.name))
                 kind.addItems(list(KINDS))
                 kind.setCurrentText(col.kind)
-                kind.setAccessibleName(self.tr("Type of {0}").format(col.name))
-                self.columns.setCellWidget(r, 1, role)
-                self.columns.setCellWidget(r, 2, kind)
+                kind.currentTextChanged.connect(
+                    lambda _text, name=col.name: self._fill_encoding(name))
+                scale = named(QComboBox(), f"csvScale:{col.name}",
+                              self.tr("Scaling of {0}").format(col.name))
+                missing = named(QComboBox(), f"csvMissing:{col.name}",
+                                self.tr("Missing values of {0}").format(col.name))
+                self.columns.setCellWidget(r, ROLE, role)
+                self.columns.setCellWidget(r, TYPE, kind)
+                self.columns.setCellWidget(r, SCALE, scale)
+                self.columns.setCellWidget(r, MISSING_COLUMN, missing)
                 self.target.addItem(col.name, col.name)
+            for col in table.columns:
+                self._fill_encoding(col.name)
             if table.target is not None:
                 self.target.setCurrentIndex(self.target.findData(table.target))
         finally:
             self._updating = False
+
+    def _scale_text(self, scale: str) -> str:
+        return {"standardize": self.tr("standardize"), "minmax": self.tr("min-max"),
+                "none": self.tr("none"), "onehot": self.tr("one-hot"),
+                "binary": self.tr("0 / 1")}.get(scale, scale)
+
+    def _missing_text(self, how: str) -> str:
+        return {"drop": self.tr("drop the row"), "mean": self.tr("mean"),
+                "median": self.tr("median"),
+                "most_frequent": self.tr("most frequent")}.get(how, how)
+
+    def _fill_encoding(self, name: str) -> None:
+        """The scaling and missing-value choices that fit the column's type and role (a
+        column that is not a feature is not encoded: its boxes are off)."""
+        kind = self.type_box(name).currentText()
+        feature = self.role_box(name).currentText() == "feature" and kind in SCALES
+        for box, choices, text in ((self.scale_box(name), SCALES.get(kind, ()),
+                                    self._scale_text),
+                                   (self.missing_box(name), MISSING.get(kind, ()),
+                                    self._missing_text)):
+            keep = box.currentData()
+            box.blockSignals(True)
+            box.clear()
+            if feature and len(choices) > 1:
+                box.addItem(self.tr("default"), DEFAULT)
+                for choice in choices:
+                    box.addItem(text(choice), choice)
+                index = box.findData(keep)
+                box.setCurrentIndex(max(index, 0))
+            elif feature:
+                box.addItem(text(choices[0]), DEFAULT)   # the one encoding there is
+            else:
+                box.addItem("—", None)
+            box.setEnabled(feature and len(choices) > 1)
+            box.blockSignals(False)
+
+    def scale_box(self, name: str) -> QComboBox:
+        return self.columns.cellWidget(self.head.names.index(name), SCALE)
+
+    def missing_box(self, name: str) -> QComboBox:
+        return self.columns.cellWidget(self.head.names.index(name), MISSING_COLUMN)
+
+    def preprocessing(self) -> dict:
+        """The ``engine.data.preprocessing.fit`` settings the dialog's choices make: the
+        defaults for every column under ``"*"`` and a column's own choices under its name,
+        each only where it differs from ``fit``'s defaults (standardize, drop)."""
+        settings: dict = {}
+        every = {"scale": self.default_scale.currentData(),
+                 "missing": self.default_missing.currentData()}
+        every = {k: v for k, v in every.items() if v != FIT_DEFAULTS[k]}
+        if every:
+            settings["*"] = every
+        if self.head is None:
+            return settings
+        for name in self.head.names:
+            if (self.role_box(name).currentText() != "feature"
+                    or self.type_box(name).currentText() not in SCALES):
+                continue
+            own = {key: box.currentData() for key, box in
+                   (("scale", self.scale_box(name)), ("missing", self.missing_box(name)))
+                   if box.currentData() not in (None, DEFAULT)}
+            if own:
+                settings[name] = own
+        return settings
 
     def _show_info(self, table) -> None:
         text = self.tr("Detected: encoding {0}, delimiter {1}, {2}.").format(
@@ -297,12 +453,13 @@ class CsvImportDialog(QDialog):
         self.info.setText(text)
 
     def role_box(self, name: str) -> QComboBox:
-        return self.columns.cellWidget(self.head.names.index(name), 1)
+        return self.columns.cellWidget(self.head.names.index(name), ROLE)
 
     def type_box(self, name: str) -> QComboBox:
-        return self.columns.cellWidget(self.head.names.index(name), 2)
+        return self.columns.cellWidget(self.head.names.index(name), TYPE)
 
     def _role_changed(self, name: str, role: str) -> None:
+        self._fill_encoding(name)
         if self._updating:
             return
         if role == "target":
@@ -347,7 +504,10 @@ class CsvImportDialog(QDialog):
         self.ok_button.setEnabled(False)
         self.progress.setValue(0)
         self.progress.show()
-        self.worker = ImportWorker(self.path, self.read_options(), self.chunk_bytes, self)
+        plan = {"embed": self.embed.isChecked(), "preprocessing": self.preprocessing(),
+                "base_dir": self._base_dir(),
+                "training": copy.deepcopy(self.session.project.training)}
+        self.worker = ImportWorker(self.path, self.read_options(), self.chunk_bytes, plan, self)
         self.worker.progressed.connect(self._progressed)
         self.worker.succeeded.connect(self._imported)
         self.worker.failed.connect(self._import_failed)
@@ -382,17 +542,11 @@ class CsvImportDialog(QDialog):
             self.ok_button.setEnabled(True)
 
     def _imported(self, result) -> None:
-        table, blob = result
-        source, embedded = self.data_source(table, blob)
-        project = self.session.project
-        try:
-            snapshot.load_data(source, embedded, training=project.training,
-                               base_dir=self._base_dir())
-        except (ValueError, OSError) as exc:
-            self._fail(str(exc))
-            return
+        source, embedded, facts = result
+        if self.on_loaded is not None:
+            self.on_loaded(source, embedded, facts)
         name = os.path.basename(self.path)
-        self.session.push(SetData(project, source, embedded,
+        self.session.push(SetData(self.session.project, source, embedded,
                                   text=self.tr("Import {0}").format(name)))
         self.accept()
 
@@ -401,21 +555,8 @@ class CsvImportDialog(QDialog):
 
     def data_source(self, table, blob: bytes):
         """The ``csv`` DataSource (and embedded files) for a fully read ``table``."""
-        config = dict(table.dialect.config())
-        config.update(target=table.target, task=table.task, types=table.kinds(),
-                      roles={c.name: c.role for c in table.columns})
-        embedded = {}
-        if self.embed.isChecked():
-            name = os.path.basename(self.path)
-            if not fixed_name(name):
-                name = "data.csv"
-            config = {"file": name, **config}
-            embedded = {name: blob}
-        else:
-            base = self._base_dir()
-            path = os.path.abspath(self.path)
-            config = {"path": os.path.relpath(path, base) if base else path, **config}
-        return DataSource("csv", config, {}), embedded
+        return csv_source(self.path, table, blob, embed=self.embed.isChecked(),
+                          preprocessing=self.preprocessing(), base_dir=self._base_dir())
 
     def done(self, code: int) -> None:
         if self.worker is not None:

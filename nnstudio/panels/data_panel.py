@@ -3,21 +3,54 @@ what it holds.
 
 Changing the dataset is one undo step (``SetData``); the input and output layers take their
 sizes from it (the window revalidates after every change of the undo stack).
+
+Below the chooser: name, rows, features after encoding, task and split sizes; the class
+balance (with a warning for strong imbalance and the choice of balanced class weights in the
+loss, one ``SetTraining`` step); and tabs with a preview of the first rows, a per-column
+summary, a scatter plot of two features (pyqtgraph, built when first shown: importing
+pyqtgraph is the largest part of start-up) and, for image data such as digits, sample images.
 """
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QPushButton,
-                               QSpinBox)
+import os
 
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFormLayout,
+                               QHeaderView, QLabel, QPushButton, QSpinBox, QTableWidget,
+                               QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
+
+from engine import losses
 from engine.data import builtin, synthetic
 from nnstudio.document.model import DataSource
-from nnstudio.editor.commands import SetData
+from nnstudio.editor.commands import SetData, SetTraining
+from nnstudio.panels import data_facts
 from nnstudio.panels.base import DocumentPanel
-from nnstudio.training import snapshot
+from nnstudio.panels.data_facts import IMBALANCE
+from nnstudio.panels.data_widgets import ClassBars, SampleImages, name_table_parts
 from nnstudio.widgets import named
 
-IMBALANCE = 0.1  # smallest / largest class below this: a warning
+WARNING_STYLE = "color: #b00020"
+
+
+class _PlotHolder(QWidget):
+    """Stands where the scatter plot goes until it is first painted; then the panel builds
+    the plot (after the window's first frame, so start-up does not wait for pyqtgraph)."""
+
+    def __init__(self, build, parent=None):
+        super().__init__(parent)
+        self._build = build
+        self._asked = False
+        self.layout_ = QVBoxLayout(self)
+        self.layout_.setContentsMargins(0, 0, 0, 0)
+        self.setMinimumHeight(260)
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if not self._asked:
+            self._asked = True
+            QTimer.singleShot(0, self, self._build)  # not after the panel is gone
 
 
 class DataPanel(DocumentPanel):
@@ -25,7 +58,14 @@ class DataPanel(DocumentPanel):
 
     def __init__(self, session, parent=None):
         super().__init__(session, parent)
-        form = self.form = QFormLayout(self)
+        self._facts_key = None
+        self._facts: data_facts.DataFacts | None = None
+        self._error: Exception | None = None
+        self._shown_facts = None      # the facts the widgets were last filled from
+        self._scatter = None          # the DataScatter, once built
+        outer = QVBoxLayout(self)
+        form = self.form = QFormLayout()
+        outer.addLayout(form)
         self.dataset = named(QComboBox(), "datasetCombo", self.tr("Dataset"),
                              self.tr("The dataset to train on: synthetic, real or imported"))
         for name in synthetic.names():
@@ -52,12 +92,84 @@ class DataPanel(DocumentPanel):
         form.addRow(self.tr("Seed"), self.seed)
         form.addRow(self.import_button)
         form.addRow(self.summary)
+
+        # -- what the dataset holds
+        self.details = QWidget()
+        self.details.setObjectName("datasetDetails")
+        details = QVBoxLayout(self.details)
+        details.setContentsMargins(0, 0, 0, 0)
+        facts = self.facts_form = QFormLayout()
+        self.name_label = self._fact("datasetName", self.tr("Name"))
+        self.split_label = self._fact("datasetSplit", self.tr("Split sizes"))
+        self.split_label.setToolTip(self.tr("Training, validation and test samples under the "
+                                            "training settings (stratified by class)"))
+        facts.addRow(self.tr("Name"), self.name_label)
+        facts.addRow(self.tr("Split"), self.split_label)
+        details.addLayout(facts)
+
+        self.balance_title = QLabel(self.tr("Class balance"))
+        bold = QFont(self.balance_title.font())
+        bold.setBold(True)
+        self.balance_title.setFont(bold)
+        self.balance = ClassBars()
+        self.balance.warn_below = IMBALANCE
+        self.balance_warning = named(QLabel(), "classBalanceWarning",
+                                     self.tr("Class imbalance warning"))
+        self.balance_warning.setWordWrap(True)
+        self.balance_warning.setStyleSheet(WARNING_STYLE)
+        self.class_weights = named(QComboBox(), "classWeightsCombo",
+                                   self.tr("Class weights in the loss"),
+                                   self.tr("Balanced: every class weighs as much in the loss, "
+                                           "w_c = n / (k n_c) from the training rows"))
+        self.class_weights.addItem(self.tr("none"), None)
+        self.class_weights.addItem(self.tr("balanced"), losses.BALANCED)
+        weights_form = self.weights_form = QFormLayout()
+        weights_form.addRow(self.tr("Class weights"), self.class_weights)
+        details.addWidget(self.balance_title)
+        details.addWidget(self.balance)
+        details.addWidget(self.balance_warning)
+        details.addLayout(weights_form)
+
+        self.tabs = named(QTabWidget(), "datasetTabs", self.tr("Dataset views"))
+        self.tabs.setDocumentMode(True)
+        self.preview = self._table("datasetPreview", self.tr("First rows"))
+        self.columns = self._table("datasetColumns", self.tr("Column summary"))
+        self.columns.setColumnCount(2)
+        self.columns.setHorizontalHeaderLabels([self.tr("Column"), self.tr("Summary")])
+        self.columns.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.columns.setWordWrap(True)
+        self.plot_holder = _PlotHolder(lambda: self.scatter)
+        self.images = SampleImages()
+        self.tabs.addTab(self.plot_holder, self.tr("Plot"))
+        self.tabs.addTab(self.preview, self.tr("Preview"))
+        self.tabs.addTab(self.columns, self.tr("Columns"))
+        self.tabs.addTab(self.images, self.tr("Images"))
+        self.tabs.currentChanged.connect(lambda _i: self._tab_shown())
+        details.addWidget(self.tabs, 1)
+        outer.addWidget(self.details, 1)
+
         self.dataset.currentIndexChanged.connect(lambda _i: self._push())
         for box in (self.samples, self.noise, self.seed):
             box.editingFinished.connect(self._push)
+        self.class_weights.currentIndexChanged.connect(lambda _i: self._set_class_weights())
         self.import_button.clicked.connect(lambda: self.import_csv())
         self.dialog = None
         self.refresh()
+
+    def _fact(self, object_name: str, accessible: str) -> QLabel:
+        label = named(QLabel(), object_name, accessible)
+        label.setWordWrap(True)
+        return label
+
+    def _table(self, object_name: str, accessible: str) -> QTableWidget:
+        table = named(QTableWidget(), object_name, accessible)
+        name_table_parts(table, object_name, accessible)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.verticalHeader().setVisible(False)
+        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 6)
+        table.setAlternatingRowColors(True)
+        table.setMinimumHeight(200)
+        return table
 
     # -- showing --------------------------------------------------------------------------
     def _csv_item(self, name: str | None) -> None:
@@ -94,19 +206,49 @@ class DataPanel(DocumentPanel):
                 self.seed.setValue(int(cfg.get("seed", defaults["seed"])))
             for box in (self.samples, self.noise, self.seed):
                 self.form.setRowVisible(box, synthetic_kind)
+            self.summary.setText(self.describe())
+            self._show_facts()
         finally:
             self._updating = False
-        self.summary.setText(self.describe())
+
+    def _base_dir(self) -> str | None:
+        return os.path.dirname(self.session.path) if self.session.path else None
+
+    def facts(self) -> data_facts.DataFacts:
+        """What the panel shows (cached per data source and the settings that decide the
+        split; raises what loading raises)."""
+        project = self.session.project
+        t = project.training
+        key = self._key(project.data, project.embedded)
+        if key != self._facts_key:
+            self._facts_key = key
+            try:
+                self._facts, self._error = data_facts.gather(
+                    project.data, project.embedded, t, self._base_dir()), None
+            except Exception as exc:  # noqa: BLE001 -- kept, and raised again while cached
+                self._facts, self._error = None, exc
+                raise
+        if self._facts is None:
+            raise self._error
+        return self._facts
+
+    def _key(self, data: DataSource, embedded: dict) -> tuple:
+        """What the facts depend on: the source, its files, the split settings, the folder."""
+        t = self.session.project.training
+        # a re-imported file of the same name is a new bytes object: key on its identity
+        files = tuple(sorted((k, id(v), len(v)) for k, v in embedded.items()))
+        return (repr(data.to_dict()), files, t.validation_split, t.test_split, t.seed,
+                self._base_dir())
+
+    def adopt(self, source: DataSource, embedded: dict, facts) -> None:
+        """Keep ``facts`` that another thread gathered for ``source`` (the import dialog's
+        worker), so that showing them does not read the file again."""
+        self._facts_key = self._key(source, embedded)
+        self._facts, self._error = facts, None
 
     def load(self):
         """The project's dataset as training will see it (raises ValueError)."""
-        project = self.session.project
-        base = None
-        if self.session.path:
-            import os
-            base = os.path.dirname(self.session.path)
-        return snapshot.load_data(project.data, project.embedded, training=project.training,
-                                  base_dir=base)
+        return self.facts().dataset
 
     def describe(self) -> str:
         try:
@@ -114,18 +256,136 @@ class DataPanel(DocumentPanel):
         except Exception as exc:  # noqa: BLE001 -- a panel shows any refusal, never crashes
             return self.tr("Cannot load this dataset: {0}").format(exc)
         if ds.task == "classification":
-            counts = [int((ds.y == k).sum()) for k in range(ds.n_classes)]
-            names = ds.class_names or [str(k) for k in range(ds.n_classes)]
-            per = ", ".join(f"{n}: {c}" for n, c in zip(names, counts))
-            text = self.tr("{0} rows, {1} features, classification with {2} classes "
-                           "({3})").format(ds.n_samples, ds.n_features, ds.n_classes, per)
-            if counts and max(counts) and min(counts) / max(counts) < IMBALANCE:
-                text += "\n" + self.tr("Warning: the classes are strongly imbalanced "
-                                       "(smallest {0}, largest {1}).").format(min(counts),
-                                                                              max(counts))
-            return text
-        return self.tr("{0} rows, {1} features, regression with {2} target(s)").format(
-            ds.n_samples, ds.n_features, ds.n_outputs)
+            task = self.tr("classification with {0} classes").format(ds.n_classes)
+        else:
+            task = self.tr("regression with {0} target(s)").format(ds.n_outputs)
+        return self.tr("{0} rows · {1} features after encoding · {2}").format(
+            ds.n_samples, ds.n_features, task)
+
+    def imbalance_text(self, counts, weighted: bool = False) -> str:
+        text = self.tr("Warning: the classes are strongly imbalanced (smallest {0}, largest "
+                       "{1}).").format(min(counts), max(counts))
+        if weighted:
+            return text + " " + self.tr("Balanced class weights even them out in the loss.")
+        return text + " " + self.tr("Consider balanced class weights.")
+
+    def _show_facts(self) -> None:
+        try:
+            facts = self.facts()
+        except Exception:  # noqa: BLE001 -- describe() has put the message in the summary
+            self.details.setVisible(False)
+            self._shown_facts = None
+            return
+        self.details.setVisible(True)
+        self._show_class_weights(facts)
+        if facts is self._shown_facts:
+            return
+        self._shown_facts = facts
+        ds = facts.dataset
+        classification = ds.task == "classification"
+        self.name_label.setText(ds.name + (f" — {ds.description}" if ds.description else ""))
+        train, val, test = facts.splits
+        self.split_label.setText(self.tr("train {0} · validation {1} · test {2}").format(
+            train, val, test))
+        for widget in (self.balance_title, self.balance, self.balance_warning):
+            widget.setVisible(classification)
+        self.balance_warning.setVisible(classification and facts.imbalanced)
+        self._fill_preview(facts)
+        self._fill_columns(facts)
+        self.tabs.setTabVisible(self.tabs.indexOf(self.images), facts.images is not None)
+        self.images.set_images(facts.images, facts.image_labels)
+        if self._scatter is not None:
+            self._scatter_data()
+
+    def _show_class_weights(self, facts) -> None:
+        """The class-weight choice, for a classification dataset under a loss that takes
+        class weights; the bars show the weights that balanced gives."""
+        ds = facts.dataset
+        loss = self.session.project.training.loss
+        takes = "weight" in losses.LOSSES.parameters(loss.get("name", "")) \
+            if loss.get("name") in losses.LOSSES else False
+        classification = ds.task == "classification"
+        self.weights_form.setRowVisible(self.class_weights, classification and takes)
+        balanced = loss.get("weight") == losses.BALANCED
+        self.class_weights.setCurrentIndex(1 if balanced else 0)
+        if classification:
+            weights = None
+            if balanced and takes and facts.train_counts and sum(facts.train_counts):
+                weights = losses.balanced_class_weights(facts.train_counts).tolist()
+            self.balance.set_counts(ds.class_names, facts.class_counts, weights)
+            if facts.imbalanced:
+                self.balance_warning.setText(self.imbalance_text(facts.class_counts,
+                                                                 balanced and takes))
+
+    def _fill_preview(self, facts) -> None:
+        header, rows = facts.preview
+        self.preview.clear()
+        self.preview.setColumnCount(len(header))
+        self.preview.setRowCount(len(rows))
+        self.preview.setHorizontalHeaderLabels(header)
+        for r, values in enumerate(rows):
+            for c, value in enumerate(values[:len(header)]):
+                self.preview.setItem(r, c, QTableWidgetItem(value))
+        self.preview.resizeColumnsToContents()
+
+    def _fill_columns(self, facts) -> None:
+        """Two columns that read in a narrow dock: the name, and a summary in two lines
+        (type, role and missing count; range and mean, or the categories)."""
+        table = self.columns
+        table.setRowCount(len(facts.columns))
+        for r, col in enumerate(facts.columns):
+            head = [col["kind"]]
+            if col["role"] != "feature":
+                head.append(col["role"])
+            head.append(self.tr("{0} missing").format(col["missing"]))
+            if "min" in col:
+                values = self.tr("{0} … {1}, mean {2}").format(
+                    f"{col['min']:.4g}", f"{col['max']:.4g}", f"{col['mean']:.4g}")
+            elif col.get("categories") is not None:
+                cats = col["categories"]
+                values = self.tr("{0} categories: {1}").format(
+                    len(cats), ", ".join(map(str, cats[:6])) + (" …" if len(cats) > 6 else ""))
+            else:
+                values = self.tr("not used (text or identifier)")
+            name = QTableWidgetItem(col["name"])
+            summary = QTableWidgetItem(" · ".join(head) + "\n" + values)
+            name.setToolTip(col["name"])
+            summary.setToolTip(", ".join(map(str, col.get("categories") or [])) or values)
+            if col["role"] != "feature":
+                font = name.font()
+                font.setBold(col["role"] == "target")
+                font.setItalic(col["role"] == "ignore")
+                name.setFont(font)
+            table.setItem(r, 0, name)
+            table.setItem(r, 1, summary)
+        table.resizeColumnToContents(0)
+        table.setColumnWidth(0, min(table.columnWidth(0), 130))
+        table.resizeRowsToContents()
+
+    # -- the scatter plot (pyqtgraph, built when first needed) ----------------------------
+    @property
+    def scatter(self):
+        """The scatter plot view (built, importing pyqtgraph, on first use)."""
+        if self._scatter is None:
+            from nnstudio.views.data_scatter import DataScatter
+
+            self._scatter = DataScatter()
+            self.plot_holder.layout_.addWidget(self._scatter)
+            self._scatter_data()
+        return self._scatter
+
+    def _scatter_data(self) -> None:
+        facts = self._shown_facts
+        if facts is None:
+            return
+        ds = facts.dataset
+        y = ds.y if ds.task == "classification" else ds.y[:, 0]
+        self._scatter.set_data(ds.x, ds.feature_names, y,
+                               ds.class_names if ds.task == "classification" else None)
+
+    def _tab_shown(self) -> None:
+        if self.tabs.currentWidget() is self.plot_holder:
+            _ = self.scatter
 
     # -- editing --------------------------------------------------------------------------
     def _push(self) -> None:
@@ -157,11 +417,25 @@ class DataPanel(DocumentPanel):
         self.session.push(SetData(self.session.project, DataSource("synthetic", config),
                                   text=self.tr("Use dataset {0}").format(name)))
 
+    def _set_class_weights(self) -> None:
+        if self._updating:
+            return
+        loss = dict(self.session.project.training.loss)
+        want = self.class_weights.currentData()
+        if loss.get("weight") == want or (want is None and loss.get("weight") is None):
+            return
+        if want is None:
+            loss.pop("weight", None)
+            loss.pop("pos_weight", None)
+        else:
+            loss["weight"] = want
+        self.session.push(SetTraining(self.session.project, loss=loss))
+
     def import_csv(self, path: str | None = None):
         """Open the CSV import dialog (with ``path`` already chosen, if given); returns it."""
         from nnstudio.panels.csv_dialog import CsvImportDialog
 
-        self.dialog = CsvImportDialog(self.session, self)
+        self.dialog = CsvImportDialog(self.session, self, on_loaded=self.adopt)
         if path is not None:
             self.dialog.set_path(path)
         self.dialog.show()

@@ -2,6 +2,10 @@
 
 Every change is an undo step (``SetTraining``); the panel mirrors the document and never
 echoes its own updates back.
+
+While a run trains (``set_running(True)``) only the settings the run can take on the fly
+stay editable -- the learning rate, which the window forwards to the worker and which takes
+effect at the next epoch; everything else waits for the run to end.
 """
 
 from __future__ import annotations
@@ -49,6 +53,12 @@ class TrainingPanel(DocumentPanel):
         self.seed = named(QSpinBox(), "seed", self.tr("Seed"),
                           self.tr("Same seed, same weights and shuffling: runs repeat exactly"))
         self.seed.setRange(0, 2**31 - 1)
+        self.live_note = named(QLabel(), "liveSettingsNote", self.tr("Settings during a run"))
+        self.live_note.setWordWrap(True)
+        self.live_note.setText(self.tr("Training: a new learning rate takes effect at the "
+                                       "next epoch; the other settings wait for the run."))
+        self.live_note.setVisible(False)
+        self._running = False
         for box in (self.lr, self.epochs, self.batch, self.split, self.seed):
             # typed numbers count when committed (Enter, focus out), not digit by digit
             box.setKeyboardTracking(False)
@@ -57,13 +67,14 @@ class TrainingPanel(DocumentPanel):
         form.addRow(self.tr("Optimizer"), self.optimizer)
         form.addRow("", self.family)
         form.addRow(self.tr("Learning rate"), self.lr)
+        form.addRow("", self.live_note)
         form.addRow(self.tr("Epochs"), self.epochs)
         form.addRow(self.tr("Batch size"), self.batch)
         form.addRow("", self.iterations)
         form.addRow(self.tr("Validation split"), self.split)
         form.addRow(self.tr("Seed"), self.seed)
 
-        self.loss.currentTextChanged.connect(lambda v: self._set(loss={"name": v}))
+        self.loss.currentTextChanged.connect(self._loss_changed)
         self.optimizer.currentTextChanged.connect(self._optimizer_changed)
         self.lr.valueChanged.connect(self._lr_changed)
         self.epochs.valueChanged.connect(lambda v: self._set(epochs=v))
@@ -98,6 +109,24 @@ class TrainingPanel(DocumentPanel):
         else:
             self.iterations.setText("")
 
+    def live_widgets(self) -> list:
+        """The settings a run in progress takes at its next epoch (what the engine's
+        ``training.Control`` can change: the learning rate)."""
+        return [self.lr]
+
+    def set_running(self, running: bool) -> None:
+        """Lock every setting but the live ones while a run trains."""
+        self._running = bool(running)
+        live = set(map(id, self.live_widgets()))
+        for widget in (self.loss, self.optimizer, self.lr, self.epochs, self.batch,
+                       self.split, self.seed):
+            widget.setEnabled(not running or id(widget) in live)
+        self.live_note.setVisible(self._running)
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
     def training_samples(self) -> int | None:
         project = self.session.project
         total = project.data.config.get("n_samples")
@@ -110,6 +139,16 @@ class TrainingPanel(DocumentPanel):
         if self._updating:
             return
         self.session.push(SetTraining(self.session.project, **changes))
+
+    def _loss_changed(self, name: str) -> None:
+        if self._updating:
+            return
+        # keep the settings the new loss takes too (class weights from one cross-entropy to
+        # another); the rest takes the new loss's defaults
+        accepted = losses.LOSSES.parameters(name)
+        config = {k: v for k, v in self.session.project.training.loss.items()
+                  if k != "name" and k in accepted}
+        self._set(loss={"name": name, **config})
 
     def _optimizer_changed(self, name: str) -> None:
         if self._updating:

@@ -28,6 +28,7 @@ import numpy as np
 
 from engine import losses as loss_registry
 from engine import metrics as metric_registry
+from engine import optimizers as optimizer_registry
 from engine import training
 from nnstudio.training import probes
 from nnstudio.training.snapshot import TrainingJob
@@ -71,13 +72,41 @@ class _Mailbox:
         self.paused_after_step = False
         self.boundary: dict | None = None  # the latest decision-boundary grid (overwritten)
         self.evaluation: dict | None = None  # validation predictions at the end of the run
+        self.regression: dict | None = None  # the latest validation predictions (regression)
+        self.histograms: dict | None = None  # the latest weight / activation histograms
+        self.step: dict | None = None  # the latest stepped batch's activations and gradients
         self.outcome: dict | None = None
 
 
+# While training, the GUI thread spends at most this share of its time on the views'
+# updates (see TrainingController._pace); the interval between updates stretches up to
+# MAX_VIEW_INTERVAL_S when the views are slow to draw.
+GUI_SHARE = 0.08
+MAX_VIEW_INTERVAL_S = 2.0
 BOUNDARY_INTERVAL_S = 0.25  # at most this often the worker computes a decision boundary
 BOUNDARY_MAX_SHARE = 0.05  # ... and it takes at most this share of the training time
 BOUNDARY_RESOLUTION = 100  # grid points per axis
 DEAD_BATCH = 256  # samples of the fixed batch on which dead ReLU units are counted
+REGRESSION_INTERVAL_S = 0.25  # the regression view's predictions: at most this often
+HISTOGRAM_INTERVAL_S = 1.0  # the histograms change slowly; two plots redraw for each
+PROBE_MAX_SHARE = 0.05  # ... and each at most this share of the training time
+
+
+class _Budget:
+    """When a measurement may run again: at most every ``interval`` seconds and never more
+    than ``PROBE_MAX_SHARE`` of the worker's time, however big the network (the final state
+    is measured regardless)."""
+
+    def __init__(self, interval: float):
+        self.base = self.interval = interval
+        self.last = float("-inf")
+
+    def due(self) -> bool:
+        return time.monotonic() - self.last >= self.interval
+
+    def spent(self, t0: float) -> None:
+        self.last = now = time.monotonic()
+        self.interval = max(self.base, (now - t0) / PROBE_MAX_SHARE)
 
 
 class _Probes:
@@ -103,6 +132,9 @@ class _Probes:
         self.interval = BOUNDARY_INTERVAL_S
         self.last = float("-inf")
         self._ranges: dict = {}
+        self.regression_budget = _Budget(REGRESSION_INTERVAL_S)
+        self._validation: tuple | None = None  # split, rows, x and y of the regression view
+        self.histogram_budget = _Budget(HISTOGRAM_INTERVAL_S)
 
     def boundary_due(self) -> bool:
         return self.features is not None and time.monotonic() - self.last >= self.interval
@@ -127,6 +159,47 @@ class _Probes:
 
     def dead_units(self) -> dict:
         return probes.dead_units(self.job.network, self.batch)
+
+    def _split(self) -> tuple[str, np.ndarray]:
+        """The validation split's name and rows of ``job.x`` (the training rows without
+        one)."""
+        if len(self.val_idx):
+            return "validation", self.val_idx
+        return "training", self.train_idx
+
+    def regression(self, epoch: int, final: bool = False) -> dict | None:
+        """The validation split's actual and predicted values (regression only)."""
+        if self.classification:
+            return None
+        t0 = time.monotonic()
+        if self._validation is None:  # taken once: the rows are the same all run long
+            split, idx = self._split()
+            self._validation = split, idx, self.job.x[idx], self.job.y[idx]
+        split, idx, x, y = self._validation
+        result = probes.regression(self.job.network, x, y, split)
+        result.update(indices=idx, epoch=epoch, final=final)
+        self.regression_budget.spent(t0)
+        return result
+
+    def histograms(self, epoch: int, final: bool = False) -> dict:
+        """Per-layer histograms of the weights and of the activations on the fixed batch."""
+        t0 = time.monotonic()
+        result = probes.histograms(self.job.network, self.batch)
+        result.update(epoch=epoch, final=final)
+        self.histogram_budget.spent(t0)
+        return result
+
+    def step(self, event: training.BatchEnd, gradients=None) -> dict:
+        """The batch just trained, as the network holds it (call before any other forward
+        pass): its activations, and ``gradients`` (the flat gradient vector kept before the
+        optimizer's step; default the network's), with the weights before its update."""
+        kw = self.job.fit_kwargs
+        result = probes.step_state(self.job.network, gradients)
+        result.update(epoch=event.epoch, batch=event.batch, iteration=event.iteration,
+                      batch_size=event.batch_size,
+                      clipped=kw.get("clip_norm") is not None
+                      or kw.get("clip_value") is not None)
+        return result
 
     def evaluation(self) -> dict | None:
         if not self.classification:
@@ -153,6 +226,7 @@ class _TrainingThread(QThread):
         self.job, self.control, self.mailbox = job, control, mailbox
         self.features = features
         self.probes: _Probes | None = None
+        self.step_gradients = None  # the stepped batch's gradients, before its update
         self._steps_lock = threading.Lock()
         self._steps = steps  # batches left before pausing (0: no step pending)
 
@@ -168,23 +242,29 @@ class _TrainingThread(QThread):
         best_epoch, best_weights = None, None
         try:
             events = training.fit(job.network, job.x, job.y, control=control,
-                                  **job.fit_kwargs)
+                                  **self._fit_kwargs())
             self.probes = probe = self._make_probes()
             BatchEnd, EpochEnd = training.BatchEnd, training.EpochEnd
             for event in events:
                 kind = type(event)
                 if kind is BatchEnd:
                     box.batch = event
-                    if probe is not None and probe.boundary_due():
-                        self._probe_boundary(event.epoch, event.iteration)
                     if self._steps:
                         with self._steps_lock:
                             if self._steps > 0:
                                 self._steps -= 1
                                 if self._steps == 0:
+                                    if probe is not None:
+                                        # first: the network still holds this batch's
+                                        # forward and backward passes
+                                        box.step = self._probe(
+                                            lambda: probe.step(event, self.step_gradients),
+                                            None)
                                     # the engine checks the control before the next batch
                                     control.pause()
                                     box.paused_after_step = True
+                    if probe is not None and probe.boundary_due():
+                        self._probe_boundary(event.epoch, event.iteration)
                 elif kind is EpochEnd:
                     if event.improved:
                         best_epoch, best_weights = event.epoch, job.network.get_weights()
@@ -192,6 +272,7 @@ class _TrainingThread(QThread):
                     epoch = _epoch_dict(event)
                     if probe is not None:
                         epoch["dead_units"] = self._probe(probe.dead_units, {})
+                        self._probe_epoch(event.epoch)
                     box.epochs.append(epoch)
                 else:
                     history = event.history
@@ -216,8 +297,27 @@ class _TrainingThread(QThread):
             self._probe_boundary(last.epoch if last else 0, last.iteration if last else 0,
                                  final=True)
             box.evaluation = self._probe(self.probes.evaluation, None)
+            epochs = len(history.lr) if isinstance(history, training.History) else 0
+            self._probe_epoch(max(0, epochs - 1), final=True)
         outcome["history"] = copy.deepcopy(history.to_dict())
         box.outcome = outcome
+
+    def _fit_kwargs(self) -> dict:
+        """The job's ``fit`` arguments, with an optimizer that keeps the gradients of a
+        stepped batch before its step: optimizers add weight decay or a Nesterov term into
+        the gradient buffer, so after the batch it no longer holds the backward pass."""
+        kwargs = dict(self.job.fit_kwargs)
+        optimizer = optimizer_registry.get(copy.deepcopy(kwargs["optimizer"]))
+        step = optimizer.step
+
+        def step_keeping_gradients(params, grads):
+            if self._steps == 1:  # the batch that ends a step: one attribute test per batch
+                self.step_gradients = grads.copy()
+            step(params, grads)
+
+        optimizer.step = step_keeping_gradients
+        kwargs["optimizer"] = optimizer
+        return kwargs
 
     def _make_probes(self) -> _Probes | None:
         try:
@@ -232,6 +332,18 @@ class _TrainingThread(QThread):
         except Exception:  # noqa: BLE001 - a failed measurement never stops training
             log.exception("a view measurement failed")
             return default
+
+    def _probe_epoch(self, epoch: int, final: bool = False) -> None:
+        """The regression predictions and the histograms, when due (always when final)."""
+        probe, box = self.probes, self.mailbox
+        if not probe.classification and (final or probe.regression_budget.due()):
+            result = self._probe(lambda: probe.regression(epoch, final), None)
+            if result is not None:
+                box.regression = result
+        if final or probe.histogram_budget.due():
+            result = self._probe(lambda: probe.histograms(epoch, final), None)
+            if result is not None:
+                box.histograms = result
 
     def _probe_boundary(self, epoch: int, iteration: int, final: bool = False) -> None:
         probe = self.probes
@@ -274,8 +386,10 @@ class TrainingController(QObject):
     epochsEnded(object: list)
         The epochs finished since the previous delivery, oldest first (dicts with epoch,
         iterations, train, validation, lr, grad_norms, confusion, seconds,
-        samples_per_second, improved); at most one delivery per ``epoch_interval_ms``,
-        never an epoch dropped, all delivered before ``finished``.
+        samples_per_second, improved); at most one delivery per view interval (at least
+        ``epoch_interval_ms``, longer when the views are slow to draw: see ``_pace``;
+        epochs, boundary and probe results go out together), never an epoch dropped, all
+        delivered before ``finished``.
     epochEnded(object: dict)
         The newest epoch of each ``epochsEnded`` delivery (for views that show only the
         latest: confusion matrix, gradient flow).
@@ -291,6 +405,21 @@ class TrainingController(QObject):
         classification): at most every ``BOUNDARY_INTERVAL_S`` while training, and always
         once with ``final`` True, with the final weights, before ``finished``.  Not sent
         for networks with fewer than two input features.
+    regressionUpdated(object: dict)
+        Regression only: the validation split (the training data without one) as predicted
+        by the current weights -- split, indices (rows of ``job.x``), y_true, y_pred
+        (float64 (N, n_outputs)), epoch, final; at most every ``REGRESSION_INTERVAL_S`` at an
+        epoch's end, and always once with ``final`` True, with the final weights, before
+        ``finished``.
+    histogramsUpdated(object: dict)
+        Per-layer histograms of the weights and of the activations on the fixed batch (see
+        :func:`nnstudio.training.probes.histograms`; plus epoch, final): at an epoch's
+        end, at most every ``HISTOGRAM_INTERVAL_S``; the final one always.
+    stepped(object: dict)
+        After each ``step()``: the stepped batch's forward activations and backward gradients
+        per layer, with the weights before its update (see
+        :func:`nnstudio.training.probes.step_state`; plus epoch, batch, iteration,
+        batch_size, clipped); delivered before the state turns "paused".
     evaluationReady(object: dict)
         Classification only, before ``finished``: the validation split (the training data
         without one) as predicted by the final weights -- split, indices (rows of
@@ -310,8 +439,11 @@ class TrainingController(QObject):
     failed = Signal(str)
     boundaryUpdated = Signal(object)
     evaluationReady = Signal(object)
+    regressionUpdated = Signal(object)
+    histogramsUpdated = Signal(object)
+    stepped = Signal(object)
 
-    def __init__(self, parent: QObject | None = None, *, batch_interval_ms: int = 50,
+    def __init__(self, parent: QObject | None = None, *, batch_interval_ms: int = 100,
                  epoch_interval_ms: int = 250):
         super().__init__(parent)
         self.setObjectName("trainingController")
@@ -323,8 +455,11 @@ class TrainingController(QObject):
         self._job: TrainingJob | None = None
         self._delivered_batch = None
         self._delivered_boundary = None
+        self._delivered_probes: dict = {}
         self._features = (0, 1)
         self._epoch_interval = epoch_interval_ms / 1000.0
+        self._view_interval = self._epoch_interval
+        self._cpu_mark = time.thread_time()
         self._last_epoch_delivery = float("-inf")
         self._timer = QTimer(self)
         self._timer.setObjectName("trainingDeliveryTimer")
@@ -366,7 +501,10 @@ class TrainingController(QObject):
         self._box = _Mailbox()
         self._delivered_batch = None
         self._last_epoch_delivery = float("-inf")
+        self._view_interval = self._epoch_interval
+        self._cpu_mark = time.thread_time()
         self._delivered_boundary = None
+        self._delivered_probes = {}
         if max(self._features) >= job.n_features:
             # axes picked for an earlier dataset with more features: start from the first two
             self._features = (0, 1)
@@ -390,6 +528,16 @@ class TrainingController(QObject):
             self._box.paused_after_step = False
             self._control.resume()
             self._set_state("running")
+
+    def set_lr(self, lr: float) -> bool:
+        """Train with learning rate ``lr`` from the next epoch on (the engine's
+        ``Control.set_lr``: the schedule restarts from it, and the run's ``history["lr"]``
+        records it per epoch).  Returns False when no run is in progress.  Raises the
+        engine's ``TrainingError`` for a negative or non-finite rate."""
+        if self._state not in ("running", "paused") or self._control is None:
+            return False
+        self._control.set_lr(lr)
+        return True
 
     def stop(self) -> None:
         """Stop before the next batch; ``finished`` follows with status "stopped"."""
@@ -461,28 +609,67 @@ class TrainingController(QObject):
         box = self._box
         if box is None:
             return
+        # read first: the worker leaves the step's batch and layers before it sets the flag,
+        # so they are delivered before the state turns "paused"
+        paused_after_step = box.paused_after_step
         batch = box.batch
         if batch is not None and batch is not self._delivered_batch:
             self._delivered_batch = batch
             self.batchEnded.emit(batch.epoch, batch.batch, batch.iteration,
                                  batch.iterations_per_epoch)
         now = time.monotonic()
-        if box.epochs and (final or now - self._last_epoch_delivery >= self._epoch_interval):
-            self._last_epoch_delivery = now
-            epochs = []
-            while box.epochs:
-                epochs.append(box.epochs.popleft())
-            self.epochsEnded.emit(epochs)
-            self.epochEnded.emit(epochs[-1])
-        grid = box.boundary
-        if grid is not None and grid is not self._delivered_boundary:
-            self._delivered_boundary = grid
-            self.boundaryUpdated.emit(grid)
+        # Everything the views draw goes out together, at most once per view interval: one
+        # redraw of every view instead of one per kind of update.
+        if final or paused_after_step or now - self._last_epoch_delivery >= self._view_interval:
+            delivered = False
+            if box.epochs:
+                epochs = []
+                while box.epochs:
+                    epochs.append(box.epochs.popleft())
+                self.epochsEnded.emit(epochs)
+                self.epochEnded.emit(epochs[-1])
+                delivered = True
+            grid = box.boundary
+            if grid is not None and grid is not self._delivered_boundary:
+                self._delivered_boundary = grid
+                self.boundaryUpdated.emit(grid)
+                delivered = True
+            for name, signal in (("regression", self.regressionUpdated),
+                                 ("histograms", self.histogramsUpdated),
+                                 ("step", self.stepped)):
+                value = getattr(box, name)
+                if value is not None and value is not self._delivered_probes.get(name):
+                    self._delivered_probes[name] = value
+                    signal.emit(value)
+                    delivered = True
+            if delivered:
+                self._last_epoch_delivery = now
+                self._pace()
         if final and box.evaluation is not None:
             evaluation, box.evaluation = box.evaluation, None
             self.evaluationReady.emit(evaluation)
-        if box.paused_after_step and self._state == "running":
+        if paused_after_step and self._state == "running":
             self._set_state("paused")
+
+    def _pace(self) -> None:
+        """Stretch the view interval so that the GUI thread spends at most ``GUI_SHARE`` of
+        its time on what training sends it.
+
+        Drawing holds the GIL, which the training thread needs for every batch: each
+        millisecond the views take is a millisecond training waits.  The GUI thread's CPU
+        time since the previous delivery (the slots and the paints they caused) over
+        ``GUI_SHARE`` is the interval that keeps the share; never shorter than
+        ``epoch_interval_ms``, never longer than ``MAX_VIEW_INTERVAL_S``.
+        """
+        cpu = time.thread_time()  # of this (the GUI) thread only
+        spent, self._cpu_mark = cpu - self._cpu_mark, cpu
+        self._view_interval = min(MAX_VIEW_INTERVAL_S,
+                                  max(self._epoch_interval, spent / GUI_SHARE))
+
+    @property
+    def view_interval(self) -> float:
+        """Seconds between two deliveries to the views, as paced now (see ``_pace``)."""
+        return self._view_interval
 
     @Slot()
     def _on_thread_finished(self) -> None:

@@ -8,7 +8,13 @@ trained, between two batches):
 * :func:`dead_units` -- per ReLU layer, the units whose activation is 0 for every sample
   of a fixed batch (the gradient-flow view's "dead ReLU" count);
 * :func:`evaluation` -- inputs, true classes and predicted probabilities of the validation
-  split (the confusion view's list of misclassified rows).
+  split (the confusion view's list of misclassified rows);
+* :func:`regression` -- actual and predicted values of the validation split (the regression
+  view's scatter and residuals);
+* :func:`histograms` -- per layer, histograms of the weights and of the activations on a
+  fixed batch (the weights-and-activations view);
+* :func:`step_state` -- per layer, what the batch just trained left in the network: its
+  forward activations and the gradients of the backward pass (the step view).
 
 ``validation_indices`` repeats ``engine.training.fit``'s seeded split, so the GUI knows which
 samples the confusion matrix counts without the engine having to return them.
@@ -20,10 +26,12 @@ import numpy as np
 
 __all__ = ["validation_indices", "class_indices", "grid_axes", "grid_points", "boundary",
            "classes_and_confidence", "fixed_batch", "dead_units", "evaluation",
-           "DEAD_ACTIVATIONS"]
+           "regression", "histogram", "histograms", "step_state", "DEAD_ACTIVATIONS",
+           "HISTOGRAM_BINS"]
 
 # activations whose output is exactly 0 on a half-line: a unit can die
 DEAD_ACTIVATIONS = ("relu",)
+HISTOGRAM_BINS = 30  # bins of every histogram of the weights-and-activations view
 
 
 def validation_indices(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -161,3 +169,124 @@ def evaluation(network, x: np.ndarray, y: np.ndarray, split: str) -> dict:
     y_pred, _ = classes_and_confidence(probabilities)
     return {"split": split, "x": np.array(x, copy=True), "y_true": class_indices(y),
             "probabilities": probabilities.astype(np.float32), "y_pred": y_pred}
+
+
+def regression(network, x: np.ndarray, y: np.ndarray, split: str) -> dict:
+    """``{"split", "y_true", "y_pred"}``: the targets ``y`` and the network's
+    evaluation-mode predictions of ``x``, both float64 ``(N, n_outputs)`` (a target vector
+    (N,) becomes one column)."""
+    with np.errstate(all="ignore"):
+        predicted = network.predict(x)
+    actual = np.asarray(y, dtype=np.float64)
+    if actual.ndim == 1:
+        actual = actual[:, None]
+    return {"split": split, "y_true": actual,
+            "y_pred": np.asarray(predicted, dtype=np.float64)}
+
+
+def histogram(values, bins: int = HISTOGRAM_BINS) -> dict:
+    """``{"counts": int64 (bins,), "edges": float64 (bins + 1,)}`` of the finite values:
+    ``np.histogram(values, bins)`` over their range (a single value: that value +- 0.5, as
+    NumPy does; no finite value: empty counts over [0, 1])."""
+    v = np.asarray(values, dtype=np.float64).ravel()
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return {"counts": np.zeros(int(bins), dtype=np.int64),
+                "edges": np.linspace(0.0, 1.0, int(bins) + 1)}
+    counts, edges = np.histogram(v, bins=int(bins))
+    return {"counts": counts.astype(np.int64), "edges": edges}
+
+
+def _layer_weights(network) -> dict[str, np.ndarray]:
+    """``{layer id: all its "weight" parameters, flattened}`` (biases left out: they start
+    at 0 and would hide the shape of the weights' distribution)."""
+    weights: dict[str, list] = {}
+    for name, value in network.parameters().items():
+        nid, pname = name.rsplit(".", 1)
+        if pname == "weight":
+            weights.setdefault(nid, []).append(np.asarray(value).ravel())
+    return {nid: np.concatenate(parts) for nid, parts in weights.items()}
+
+
+def histograms(network, batch: np.ndarray, bins: int = HISTOGRAM_BINS) -> dict:
+    """Per-layer histograms of the weights and of the activations on ``batch``.
+
+    Parameters
+    ----------
+    network : engine.network.Network
+    batch : ndarray (B, n_features)
+        A fixed batch of inputs (see :func:`fixed_batch`), run forward in evaluation mode.
+    bins : int
+
+    Returns
+    -------
+    dict
+        ``{"layers": {layer id: {"weights": histogram or None, "activations": histogram,
+        "units": int}}, "batch_size": B}`` for every layer after the input, in execution
+        order; each histogram as :func:`histogram` gives it.
+    """
+    weights = _layer_weights(network)
+    with np.errstate(all="ignore"):
+        network.forward(batch)
+    layers = {}
+    for nid, out in zip(network.order, network._outs):
+        if nid == network.input_id:
+            continue
+        w = weights.get(nid)
+        layers[nid] = {"weights": None if w is None else histogram(w, bins),
+                       "activations": histogram(out, bins),
+                       "units": int(np.asarray(out).shape[1])}
+    return {"layers": layers, "batch_size": int(len(batch))}
+
+
+def _unit_norms(network, grads: np.ndarray, nid: str, units: int) -> np.ndarray | None:
+    """Per unit of layer ``nid``, the L2 norm of its parameters' gradient (the unit's row
+    of every parameter whose first axis runs over the units), or None without any;
+    ``grads`` is laid out as ``network.grads``."""
+    rows = [grads[p.offset:p.offset + p.size].astype(np.float64).reshape(units, -1)
+            for p in network.param_info
+            if p.node == nid and len(p.shape) >= 1 and p.shape[0] == units]
+    if not rows:
+        return None
+    return np.sqrt(sum((r * r).sum(axis=1) for r in rows))
+
+
+def step_state(network, grads: np.ndarray | None = None) -> dict:
+    """What the last training batch left in ``network``: its forward activations and its
+    backward gradients (read right after the batch, before any other forward pass).
+
+    ``grads`` (P,), laid out as ``network.grads``, are the batch's gradients when the caller
+    kept them before the optimizer's step (which may add weight decay into the buffer);
+    default ``network.grads``.
+
+    Returns
+    -------
+    dict
+        ``{"inputs": the batch (B, n_features), "layers": [...]}``, one entry per layer
+        after the input, in execution order (feedforward order): ``id``, ``type``,
+        ``activation`` (name or None), ``units``, ``mean`` and ``std`` of its outputs over
+        the batch, ``unit_mean`` (units,) the mean output of each unit, ``grad_norm`` the L2
+        norm of its parameters' gradient ``sqrt(sum_p sum (dL/dp)^2)`` (None for a layer
+        without parameters), ``unit_grad`` (units,) the same per unit (or None).  Float64.
+    """
+    outs = network._outs
+    grads = network.grads if grads is None else np.asarray(grads)
+    layers = []
+    slices = network.node_slices
+    for nid, out in zip(network.order, outs):
+        if nid == network.input_id:
+            continue
+        layer = network.layers[nid]
+        out = np.asarray(out, dtype=np.float64)
+        units = int(out.shape[1])
+        grad_norm = None
+        if nid in slices:
+            g = grads[slices[nid]].astype(np.float64)
+            grad_norm = float(np.sqrt(np.dot(g, g)))
+        activation = getattr(layer, "activation", None)
+        layers.append({"id": nid, "type": layer.name,
+                       "activation": None if activation is None else activation.name,
+                       "units": units, "mean": float(out.mean()), "std": float(out.std()),
+                       "unit_mean": out.mean(axis=0), "grad_norm": grad_norm,
+                       "unit_grad": _unit_norms(network, grads, nid, units)})
+    return {"inputs": np.array(outs[0], copy=True), "layers": layers}

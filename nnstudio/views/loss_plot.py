@@ -6,7 +6,9 @@ best epoch is marked with a vertical line on both.  Epochs are shown counted fro
 rest of the interface counts them (the engine counts from 0).
 
 Feed it ``TrainingController.epochsEnded`` (``add_epochs``) or a run's history
-(``set_history``).
+(``set_history``).  Earlier runs can be overlaid for comparison (``set_overlays``): thin,
+muted curves named after the run in the legend.  The legend lists only curves that have
+data, so an empty plot shows no legend, just a hint.
 """
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ __all__ = ["LossPlot"]
 TRAIN_COLOR = QColor(31, 119, 180)  # blue
 VALIDATION_COLOR = QColor(230, 120, 20)  # orange
 BEST_COLOR = QColor(44, 160, 44)  # green
+# compared runs: muted tones, apart from the live curves' blue and orange
+OVERLAY_COLORS = (QColor(140, 110, 170), QColor(120, 150, 120), QColor(170, 120, 120),
+                  QColor(110, 140, 170), QColor(160, 150, 100), QColor(130, 130, 130))
+OVERLAY_ALPHA = 170
 _SYMBOLS_UP_TO = 40  # epochs; beyond that the markers only clutter the line
 _NOT_METRICS = ("loss", "penalty")
 
@@ -78,11 +84,19 @@ class LossPlot(QWidget):
         shade = pg.mkColor(background)
         shade.setAlpha(120)
         legend.setBrush(pg.mkBrush(shade))
+        self.legend = legend
+        self._legend_entries: tuple = ()
+        # named in the legend by _sync_legend, and only while they have data
         self.train_curve = self.loss_plot.plot(
-            name=self.tr("training"), pen=pg.mkPen(TRAIN_COLOR, width=2), connect="finite")
+            pen=pg.mkPen(TRAIN_COLOR, width=2), connect="finite")
         self.val_curve = self.loss_plot.plot(
-            name=self.tr("validation"), pen=pg.mkPen(VALIDATION_COLOR, width=2),
-            connect="finite")
+            pen=pg.mkPen(VALIDATION_COLOR, width=2), connect="finite")
+        self._overlays: dict[str, dict] = {}  # key -> {"name", "history", "curves"}
+        self.hint = pg.TextItem(self.tr("Train the network to see its loss per epoch"),
+                                color=foreground, anchor=(0.5, 0.5))
+        self.loss_plot.addItem(self.hint, ignoreBounds=True)
+        self._empty_shown: bool | None = None
+        self._run_name: str | None = None
 
         self.metric_plot = self._make_plot("lossPlotMetric", self.tr("Metric per epoch"),
                                            background, foreground)
@@ -147,8 +161,8 @@ class LossPlot(QWidget):
         return {k: list(v) for k, v in self._series.items()}
 
     def clear(self) -> None:
-        """Forget every epoch (a new run starts)."""
-        self._epochs, self._series = [], {}
+        """Forget every epoch (a new run starts); overlaid runs stay."""
+        self._epochs, self._series, self._run_name = [], {}, None
         self._metric, self._best, self._best_from_events = None, None, False
         self._refresh()
 
@@ -164,11 +178,13 @@ class LossPlot(QWidget):
                     self._best = int(e["epoch"])
         self._refresh()
 
-    def set_history(self, history: dict, best_epoch: int | None = None) -> None:
+    def set_history(self, history: dict, best_epoch: int | None = None,
+                    name: str | None = None) -> None:
         """Show a saved run: ``history`` as ``History.to_dict()`` (``train`` and
         ``validation`` dicts of lists); ``best_epoch`` counted from 0 (default: the epoch of
-        the lowest validation loss, else training loss)."""
-        self._epochs, self._series = [], {}
+        the lowest validation loss, else training loss); ``name`` (the run's) leads the
+        summary line."""
+        self._epochs, self._series, self._run_name = [], {}, name
         self._metric, self._best, self._best_from_events = None, None, False
         train = (history or {}).get("train") or {}
         validation = (history or {}).get("validation") or {}
@@ -179,6 +195,13 @@ class LossPlot(QWidget):
         if best_epoch is not None:
             self._best, self._best_from_events = int(best_epoch), True
         self._refresh()
+
+    def set_run_name(self, name: str | None) -> None:
+        """The name of the saved run shown (it leads the summary line), e.g. after a
+        rename."""
+        if name != self._run_name and self._epochs:
+            self._run_name = name
+            self._update_summary()
 
     def set_best_epoch(self, epoch: int | None) -> None:
         """Mark ``epoch`` (from 0) as the best, e.g. a run's ``best_epoch``; None hides it."""
@@ -232,6 +255,9 @@ class LossPlot(QWidget):
         self._set(self.val_metric_curve, x, self._column("val_" + metric) if metric else None)
         self.metric_plot.setVisible(metric is not None or not self._epochs)
         self.metric_plot.setLabel("left", metric or self.tr("metric"))
+        self._draw_overlays()
+        self._sync_legend()
+        self._show_empty_state()
         if not self._best_from_events:
             self._best = self._computed_best()
         # the label sits right of the line, or left of it in the right half of the plot
@@ -247,12 +273,123 @@ class LossPlot(QWidget):
                     label.updatePosition()
         self._update_summary()
 
+    # -- earlier runs -----------------------------------------------------------------------
+    @property
+    def overlay_names(self) -> list[str]:
+        """Names of the overlaid runs, in the order given to ``set_overlays``."""
+        return [o["name"] for o in self._overlays.values()]
+
+    def overlay_curves(self, key: str) -> tuple:
+        """``(loss, val_loss, metric, val_metric)`` curves of the overlaid run ``key``."""
+        return tuple(self._overlays[key]["curves"])
+
+    def set_overlays(self, runs) -> None:
+        """Overlay earlier runs: ``runs`` is a list of ``(key, name, history)`` (key: e.g.
+        the run id; history as ``History.to_dict()``).  Their training loss is drawn solid
+        and their validation loss dashed, thin and muted, with the run's name in the
+        legend; the lower plot shows their values of the metric drawn there.  Curves of
+        runs that stay are updated, not recreated."""
+        wanted = {str(key): (str(name), history or {}) for key, name, history in runs}
+        if [(k, o["name"], id(o["history"])) for k, o in self._overlays.items()] == [
+                (k, n, id(h)) for k, (n, h) in wanted.items()]:
+            return  # nothing changed: nothing to redraw
+        for key in [k for k in self._overlays if k not in wanted]:
+            loss, val_loss, metric, val_metric = self._overlays.pop(key)["curves"]
+            for plot, curve in ((self.loss_plot, loss), (self.loss_plot, val_loss),
+                                (self.metric_plot, metric), (self.metric_plot, val_metric)):
+                plot.removeItem(curve)
+        for i, (key, (name, history)) in enumerate(wanted.items()):
+            overlay = self._overlays.get(key)
+            if overlay is None:
+                overlay = self._overlays[key] = {"curves": self._overlay_curves(i)}
+            overlay.update(name=name, history=history)
+        # keep the order of ``runs`` (the legend follows it)
+        self._overlays = {k: self._overlays[k] for k in wanted}
+        self._refresh()
+
+    def _overlay_curves(self, i: int) -> list:
+        color = QColor(OVERLAY_COLORS[i % len(OVERLAY_COLORS)])
+        color.setAlpha(OVERLAY_ALPHA)
+        solid = pg.mkPen(color, width=1.5)
+        dashed = pg.mkPen(color, width=1.5, style=Qt.PenStyle.DashLine)
+        curves = []
+        for plot, pen in ((self.loss_plot, solid), (self.loss_plot, dashed),
+                          (self.metric_plot, solid), (self.metric_plot, dashed)):
+            curve = plot.plot(pen=pen, connect="finite")
+            curve.setZValue(-1)  # beneath the run being shown
+            curves.append(curve)
+        return curves
+
+    def _draw_overlays(self) -> None:
+        metric = self._metric
+        for overlay in self._overlays.values():
+            history = overlay["history"]
+            train = history.get("train") or {}
+            validation = history.get("validation") or {}
+            columns = (train.get("loss"), validation.get("val_loss"),
+                       train.get(metric) if metric else None,
+                       validation.get("val_" + metric) if metric else None)
+            if metric is None and not self._epochs:  # nothing live: show the run's metric
+                first = next((k for k in train if k not in _NOT_METRICS), None)
+                columns = columns[:2] + (train.get(first) if first else None,
+                                         validation.get("val_" + first) if first else None)
+            for curve, values in zip(overlay["curves"], columns):
+                y = None
+                if values:
+                    y = np.asarray([math.nan if v is None else v for v in values], dtype=float)
+                    if not np.isfinite(y).any():
+                        y = None
+                if y is None:
+                    curve.setData([], [])
+                    curve.setVisible(False)
+                else:
+                    curve.setData(np.arange(1, len(y) + 1, dtype=float), y)
+                    curve.setVisible(True)
+
+    def _sync_legend(self) -> None:
+        """The legend names what is drawn: training, validation, then each overlaid run
+        (by its training curve, else its validation curve); rebuilt only when that
+        changes."""
+        entries = [(self.train_curve, self.tr("training")),
+                   (self.val_curve, self.tr("validation"))]
+        for overlay in self._overlays.values():
+            loss, val_loss = overlay["curves"][:2]
+            entries.append((loss if loss.isVisible() else val_loss, overlay["name"]))
+        entries = tuple((c, n) for c, n in entries if c.isVisible())
+        if entries != self._legend_entries:
+            self.legend.clear()
+            for curve, name in entries:
+                self.legend.addItem(curve, name)
+            self._legend_entries = entries
+        self.legend.setVisible(bool(entries))
+
+    def _show_empty_state(self) -> None:
+        """Nothing to draw: a hint over epochs 1 to 10 instead of an empty frame; once
+        there is data again the axes follow it."""
+        empty = not self._epochs and not any(
+            c.isVisible() for o in self._overlays.values() for c in o["curves"])
+        self.hint.setVisible(empty)
+        if empty == self._empty_shown:
+            return
+        self._empty_shown = empty
+        for plot in (self.loss_plot, self.metric_plot):
+            item = plot.getPlotItem()
+            if empty:
+                item.setXRange(1, 10, padding=0)
+                item.setYRange(0, 1, padding=0)
+            else:
+                item.enableAutoRange()
+        if empty:
+            self.hint.setPos(5.5, 0.5)
+
     def _update_summary(self) -> None:
         if not self._epochs:
             self.summary.setText(self.tr("No epochs yet"))
             return
         i = len(self._epochs) - 1
         parts = [self.tr("Epoch %1").replace("%1", str(self._epochs[i] + 1))]
+        if self._run_name:
+            parts.insert(0, self._run_name)
         for key in ("loss", "val_loss", self._metric, "val_" + (self._metric or "")):
             column = self._series.get(key) if key else None
             if column is not None and math.isfinite(column[i]):
@@ -280,19 +417,41 @@ class LossPlot(QWidget):
         keys += [k for k in self._series if k not in keys]
         return keys
 
-    def export_csv(self, path) -> None:
-        """Write one row per epoch (from 1): epoch, loss, val_loss, metrics; empty cells
-        where a value is missing."""
+    def export_table(self) -> tuple[list[str], list[list[str]]]:
+        """The data drawn, one row per epoch (from 1): epoch, then :meth:`csv_columns`,
+        then the loss and validation loss of each overlaid run (``"<run name>: loss"``);
+        empty cells where a value is missing (see ``nnstudio.views.view_export``)."""
         keys = self.csv_columns()
+        columns = [[epoch + 1 for epoch in self._epochs]]
+        columns += [self._series[key] for key in keys]
+        header = ["epoch", *keys]
+        for overlay in self._overlays.values():
+            history = overlay["history"]
+            for part, key in (("train", "loss"), ("validation", "val_loss")):
+                values = (history.get(part) or {}).get(key)
+                if values:
+                    header.append(f"{overlay['name']}: {key}")
+                    columns.append(list(values))
+        n = max((len(c) for c in columns), default=0)
+        if len(columns[0]) < n:  # an overlaid run longer than the one shown
+            columns[0] = columns[0] + list(range(len(columns[0]) + 1, n + 1))
+
+        def cell(column, i, first):
+            value = column[i] if i < len(column) else None
+            if first:
+                return str(int(value))
+            return "" if value is None or math.isnan(value) else repr(float(value))
+
+        rows = [[cell(c, i, j == 0) for j, c in enumerate(columns)] for i in range(n)]
+        return header, rows
+
+    def export_csv(self, path) -> None:
+        """Write :meth:`export_table` to ``path``."""
+        header, rows = self.export_table()
         with open(path, "w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f)
-            writer.writerow(["epoch", *keys])
-            for i, epoch in enumerate(self._epochs):
-                row = [epoch + 1]
-                for key in keys:
-                    value = self._series[key][i]
-                    row.append("" if math.isnan(value) else repr(value))
-                writer.writerow(row)
+            writer.writerow(header)
+            writer.writerows(rows)
 
     def export_png(self, path) -> bool:
         """Save the widget as it looks (both plots and the summary) as a PNG."""

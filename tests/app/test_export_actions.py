@@ -37,7 +37,8 @@ def test_the_export_menu_offers_every_format(window):
     names = [a.objectName() for a in menu.actions() if not a.isSeparator()]
     assert names == ["action_export_onnx", "action_export_torch",
                      "action_export_predictions_csv", "action_export_plot_png",
-                     "action_export_history_csv"]
+                     "action_export_view_image", "action_export_history_csv",
+                     "action_export_view_data"]
 
 
 def test_export_the_trained_xor_network(window, qtbot, tmp_path):

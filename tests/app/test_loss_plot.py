@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QWidget
 
@@ -147,3 +148,71 @@ def test_a_real_run_fills_the_plot(qtbot, plot):
     assert plot.best_epoch == result["best_epoch"]
     assert all(math.isfinite(v) for v in plot.series()["val_accuracy"])
     assert not plot.grab().isNull()
+
+
+def legend_labels(plot):
+    return [label.text for _, label in plot.legend.items]
+
+
+def test_the_empty_plot_shows_a_hint_and_no_legend(plot):
+    # before: a legend of two black "hidden curve" boxes without lines
+    assert legend_labels(plot) == [] and not plot.legend.isVisible()
+    assert plot.hint.isVisible() and "Train" in plot.hint.textItem.toPlainText()
+    x_range = plot.loss_plot.getPlotItem().viewRange()[0]
+    assert x_range == pytest.approx([1, 10])  # epochs, not 0.1 ... 0.9
+    plot.add_epochs([epoch(0, 1.0), epoch(1, 0.5)])
+    assert legend_labels(plot) == ["training"] and plot.legend.isVisible()
+    assert not plot.hint.isVisible()
+    plot.add_epochs([epoch(2, 0.4, 0.6)])
+    assert legend_labels(plot) == ["training", "validation"]
+    plot.clear()
+    assert legend_labels(plot) == [] and not plot.legend.isVisible() and plot.hint.isVisible()
+
+
+def history(losses, val_losses, accuracy=None):
+    h = {"train": {"loss": list(losses)}, "validation": {"val_loss": list(val_losses)},
+         "lr": [0.01] * len(losses)}
+    if accuracy is not None:
+        h["train"]["accuracy"] = list(accuracy)
+    return h
+
+
+def test_earlier_runs_are_overlaid_muted_and_named_in_the_legend(plot):
+    plot.add_epochs([epoch(i, 1 / (i + 1), 1.1 / (i + 1), 0.5 + i / 10) for i in range(3)])
+    a = history([0.9, 0.6, 0.4, 0.3, 0.25], [1.0, 0.7, 0.5, 0.45, 0.44], [0.5, 0.6, 0.7,
+                                                                          0.75, 0.8])
+    b = history([2.0, 1.5], [2.1, 1.7])
+    plot.set_overlays([("run1", "Run 1", a), ("run2", "Run 2", b)])
+    assert plot.overlay_names == ["Run 1", "Run 2"]
+    assert legend_labels(plot) == ["training", "validation", "Run 1", "Run 2"]
+    loss, val_loss, metric, val_metric = plot.overlay_curves("run1")
+    np.testing.assert_array_equal(loss.getData()[0], [1, 2, 3, 4, 5])
+    np.testing.assert_allclose(loss.getData()[1], a["train"]["loss"])
+    np.testing.assert_allclose(val_loss.getData()[1], a["validation"]["val_loss"])
+    np.testing.assert_allclose(metric.getData()[1], a["train"]["accuracy"])
+    assert not val_metric.isVisible()  # Run 1 has no validation accuracy
+    assert not plot.overlay_curves("run2")[2].isVisible()  # nor any accuracy at all
+    # muted and thin: never the colours or the width of the run shown
+    for curve in (loss, val_loss):
+        pen = curve.opts["pen"]
+        assert pen.color().alpha() < 255 and pen.widthF() < 2
+        assert pen.color().rgb() not in (plot.train_curve.opts["pen"].color().rgb(),
+                                         plot.val_curve.opts["pen"].color().rgb())
+    assert val_loss.opts["pen"].style() == Qt.PenStyle.DashLine
+    # a run that stays keeps its curves; one that goes takes them along
+    before = len(plot.loss_plot.getPlotItem().listDataItems())
+    plot.set_overlays([("run1", "baseline", a)])
+    assert plot.overlay_curves("run1")[0] is loss
+    assert len(plot.loss_plot.getPlotItem().listDataItems()) == before - 2
+    assert legend_labels(plot) == ["training", "validation", "baseline"]
+    # the data export carries them, as long as the longest run
+    header, rows = plot.export_table()
+    assert header == ["epoch", "loss", "val_loss", "accuracy", "baseline: loss",
+                      "baseline: val_loss"]
+    assert [r[0] for r in rows] == ["1", "2", "3", "4", "5"]
+    assert rows[3][1] == "" and float(rows[3][-2]) == 0.3
+    # overlays alone: no hint, the runs' curves and their legend
+    plot.clear()
+    assert not plot.hint.isVisible() and legend_labels(plot) == ["baseline"]
+    plot.set_overlays([])
+    assert plot.hint.isVisible() and legend_labels(plot) == []

@@ -956,8 +956,17 @@ INTERACTIVE = (QAbstractButton, QComboBox, QAbstractSpinBox, QLineEdit, QAbstrac
                QGraphicsView, QDockWidget, QToolBar)
 
 
-def test_every_interactive_widget_has_an_object_name_and_an_accessible_name(window, qtbot):
+@pytest.mark.parametrize("views", ["as_started", "built_and_trained"])
+def test_every_interactive_widget_has_an_object_name_and_an_accessible_name(window, qtbot,
+                                                                           views):
     menu_entry(window, "action_example_spirals-classifier").trigger()
+    if views == "built_and_trained":  # every view built, and filled by a short run
+        set_epochs(window, qtbot, 3)
+        with qtbot.waitSignal(window.controller.finished, timeout=TRAIN_TIMEOUT):
+            trigger(window, "train")
+        for dock in window.docks():
+            dock.show()
+            dock.raise_()
     window.scene.node_items["hidden1"].setSelected(True)  # the inspector shows its form
     missing = []
     checked = 0
@@ -1403,7 +1412,9 @@ def test_while_training_the_network_and_settings_wait(window, qtbot):
     trigger(window, "train")
     qtbot.waitUntil(lambda: plotted_epochs(window) >= 1, timeout=TRAIN_TIMEOUT)
     assert not window.view.isInteractive() and not window.view.acceptDrops()
-    assert not window.training_panel.isEnabled() and not window.inspector.isEnabled()
+    # settings wait too, all but the learning rate (it reaches the run at its next epoch)
+    assert not window.training_panel.epochs.isEnabled() and not window.inspector.isEnabled()
+    assert window.training_panel.lr.isEnabled()
     assert not window.actions_by_name["paste"].isEnabled()
     trigger(window, "pause")
     qtbot.waitUntil(lambda: window.training_label.text().startswith("Paused"), timeout=5000)
@@ -1413,7 +1424,7 @@ def test_while_training_the_network_and_settings_wait(window, qtbot):
     assert window.controller.state == "running"
     with qtbot.waitSignal(window.controller.finished, timeout=TRAIN_TIMEOUT):
         trigger(window, "stop")
-    assert window.view.isInteractive() and window.training_panel.isEnabled()
+    assert window.view.isInteractive() and window.training_panel.epochs.isEnabled()
     assert window.actions_by_name["paste"].isEnabled()
 
 

@@ -371,3 +371,42 @@ def test_boundary_axes_of_a_wider_dataset_fall_back_for_a_two_feature_run(contro
         controller.start(prepare(project))
     assert controller.boundary_features == (0, 1)
     assert grids and grids[-1]["final"] and tuple(grids[-1]["features"]) == (0, 1)
+
+
+# -- the measurements of the regression, histogram and step views -----------------------------
+def test_a_step_delivers_its_layers_before_the_state_turns_paused(qtbot, controller):
+    order = []
+    controller.stepped.connect(lambda step: order.append(("stepped", step["iteration"])))
+    controller.stateChanged.connect(lambda state: order.append(("state", state)))
+    job = job_of(epochs=2, batch_size=160)
+
+    controller.step(job)
+    wait_for_state(qtbot, controller, "paused")
+    controller.step()
+    wait_for_state(qtbot, controller, "paused")
+    assert order == [("state", "running"), ("stepped", 1), ("state", "paused"),
+                     ("state", "running"), ("stepped", 2), ("state", "paused")]
+
+    # resumed, the run trains on without measuring every batch
+    with qtbot.waitSignal(controller.finished, timeout=TIMEOUT):
+        controller.resume()
+    assert [o for o in order if o[0] == "stepped"] == [("stepped", 1), ("stepped", 2)]
+
+
+def test_final_regression_and_histograms_arrive_once_before_finished(qtbot, controller):
+    order = []
+    controller.regressionUpdated.connect(lambda r: order.append(("regression", r["final"])))
+    controller.histogramsUpdated.connect(lambda h: order.append(("histograms", h["final"])))
+    controller.finished.connect(lambda _r: order.append(("finished", None)))
+    job = job_of(examples.plane_regression, epochs=5)
+    run_to_end(qtbot, controller, job)
+    assert order[-1] == ("finished", None)
+    for kind in ("regression", "histograms"):
+        finals = [final for k, final in order if k == kind]
+        assert finals and finals[-1] is True and finals.count(True) == 1
+
+    # a classification run: histograms, but no regression predictions
+    order.clear()
+    run_to_end(qtbot, controller, job_of(epochs=3))
+    assert ("histograms", True) in order
+    assert not [o for o in order if o[0] == "regression"]

@@ -1,0 +1,75 @@
+"""The status bar's training progress: epoch and iteration bars, samples per second, elapsed
+and remaining time, driven by real runs in the window."""
+
+from __future__ import annotations
+
+import time
+
+from window_helpers import set_epochs
+from PySide6.QtWidgets import QApplication
+
+from nnstudio.panels.training_progress import clock
+
+TRAIN_TIMEOUT = 60_000  # ms
+
+
+def start(window, qtbot, epochs: int) -> None:
+    window.open_example("spirals-classifier")
+    set_epochs(window, qtbot, epochs)
+    window.actions_by_name["train"].trigger()
+
+
+def test_clock_formats_minutes_and_hours():
+    assert clock(0) == "0:00"
+    assert clock(59.6) == "1:00"
+    assert clock(61) == "1:01"
+    assert clock(3600 + 62) == "1:01:02"
+
+
+def test_hidden_until_a_run_starts(window):
+    assert not window.training_progress.isVisible()
+
+
+def test_a_finished_run_shows_every_epoch_and_iteration(window, qtbot):
+    with qtbot.waitSignal(window.controller.finished, timeout=TRAIN_TIMEOUT):
+        start(window, qtbot, 7)
+        assert window.training_progress.isVisible()
+    progress = window.training_progress
+    # what the Training panel promised: "N iterations per epoch (M training samples)"
+    per_epoch = int(window.training_panel.iterations.text().split()[0])
+    assert (progress.epochs.value(), progress.epochs.maximum()) == (7, 7)
+    assert (progress.iterations.value(), progress.iterations.maximum()) == (per_epoch,
+                                                                           per_epoch)
+    text = progress.figures.text()
+    assert "samples/s" in text and "elapsed" in text
+    assert "left" not in text  # nothing is left once the run is over
+    assert progress.samples_per_second > 0
+    assert progress.elapsed > 0
+    assert progress.isVisible()  # the bars stay to show how the run went
+
+
+def test_paused_time_is_not_counted_and_a_new_run_starts_from_zero(window, qtbot):
+    start(window, qtbot, 100_000)
+    controller = window.controller
+    progress = window.training_progress
+    qtbot.waitUntil(lambda: progress.epochs.value() >= 1, timeout=TRAIN_TIMEOUT)
+    window.actions_by_name["pause"].trigger()
+    qtbot.waitUntil(lambda: controller.state == "paused", timeout=TRAIN_TIMEOUT)
+    paused_at = progress.elapsed
+    deadline = time.monotonic() + 0.4
+    while time.monotonic() < deadline:
+        QApplication.processEvents()
+    assert progress.elapsed == paused_at
+    assert progress.remaining is not None and progress.remaining > 0
+    assert "left" in progress.figures.text()
+    window.actions_by_name["pause"].trigger()  # resume: the clock goes on from where it was
+    qtbot.waitUntil(lambda: progress.elapsed > paused_at, timeout=TRAIN_TIMEOUT)
+    with qtbot.waitSignal(controller.finished, timeout=TRAIN_TIMEOUT):
+        window.actions_by_name["stop"].trigger()
+    set_epochs(window, qtbot, 2)
+    with qtbot.waitSignal(controller.finished, timeout=TRAIN_TIMEOUT):
+        window.actions_by_name["train"].trigger()
+        assert progress.epochs.maximum() == 2
+        assert progress.epochs.value() == 0  # started again from zero
+        assert progress.elapsed < 0.5
+    assert progress.epochs.value() == 2
