@@ -16,11 +16,14 @@ Rows are named as a spreadsheet shows them: the file's 1-based line number, the 
 row 1.  Every problem with a file raises a :class:`CSVError` subclass whose message names the
 file, and the row and column where there is one.
 
-Reading is streamed: about ``chunk_bytes`` at a time (whole lines) go through NumPy's C tokenizer
-(``np.loadtxt``) when the chunk is plain (no quotes, no missing numbers), else through the
-:mod:`csv` module, which finds the exact row and column of any problem.  A ``progress``
-callback gets ``(fraction_of_bytes, rows_so_far)`` after every chunk; returning ``False``
-cancels the import with :class:`ImportCancelled`, so a GUI can run it in a worker thread.
+Reading is streamed: about ``chunk_bytes`` at a time (whole lines).  A plain chunk (no quote
+character, one field per column on every line) is split and parsed straight from its bytes
+by :mod:`engine.data.csv_fast`, in pieces on up to ``THREADS`` threads; the fields it does not take
+(missing tokens, exponents, text, ...) and every other chunk go through the careful path:
+the :mod:`csv` module and ``float()``, which find the exact row and column of any problem.
+Both paths give the same values bit for bit.  A ``progress`` callback gets
+``(fraction_of_bytes, rows_so_far)`` after every chunk; returning ``False`` cancels the import
+with :class:`ImportCancelled`, so a GUI can run it in a worker thread.
 """
 
 from __future__ import annotations
@@ -29,10 +32,15 @@ import codecs
 import csv
 import math
 import os
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping
 
 import numpy as np
+
+from engine.data import csv_fast
+from engine.data.csv_fast import HEAD, PAD
 
 KINDS = ("numeric", "categorical", "boolean", "text")
 ROLES = ("feature", "target", "ignore")
@@ -47,6 +55,8 @@ MAX_CLASSES = 20           # a numeric target with at most this many integer val
 IMBALANCE = 0.1            # smallest / largest class below this -> warning
 SAMPLE_BYTES = 1 << 20
 SAMPLE_ROWS = 1000
+THREADS = min(2, os.cpu_count() or 1)   # threads that parse numbers (NumPy frees the GIL)
+PIECE = 1 << 20                         # bytes of lines a thread parses at once
 
 Progress = Callable[[float, int], "bool | None"]
 
@@ -171,11 +181,14 @@ def _head_bytes(path, n: int) -> bytes:
     if not raw.strip():
         raise CSVEmptyError("the file is empty", path)
     body = raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw
-    controls = sum(body.count(bytes([c])) for c in (*range(0, 9), 11, 12, *range(14, 32)))
+    controls = len(body) - len(body.translate(None, _CONTROLS))
     if b"\x00" in body or controls > max(8, len(body) // 100):
         raise CSVBinaryError("this is not a text file (it holds binary bytes); choose a CSV "
                              "file (UTF-16 files must be saved as UTF-8 first)", path)
     return raw
+
+
+_CONTROLS = bytes((*range(0, 9), 11, 12, *range(14, 32)))   # not in text (TAB, LF, CR are)
 
 
 def _detect_encoding(raw: bytes) -> str:
@@ -604,103 +617,348 @@ def _read_columns(path, dialect, names, kinds, forced, missing, progress, chunk_
     """Stream the file; returns ``{name: (values, categories, n_missing)}`` and the row count."""
     used = [j for j, n in enumerate(names) if kinds[n] != "text"]
     numeric = {j for j in used if kinds[names[j]] == "numeric"}
-    chunks: dict[int, list[np.ndarray]] = {j: [] for j in used}
+    num_cols = [j for j in used if j in numeric]
+    numbers = _Rows(len(num_cols))     # float32 (numeric columns, rows), grown as rows come
+    chunks: dict[int, list[np.ndarray]] = {j: [] for j in used if j not in numeric}
     coders = {j: _Codes(missing) for j in used if j not in numeric}
     d, q = dialect.delimiter, dialect.quotechar
-    qb = q.encode(dialect.encoding) if q else b""
-    # only field types are given: a structured dtype lets one loadtxt call parse a whole chunk
-    struct = np.dtype([(f"c{j}", "f4" if j in numeric else "O") for j in used])
+    fast = _FastReader(path, dialect, names, used, numeric, forced, missing)
+    qb = q.encode(fast.field_encoding) if q else b""    # "utf-8-sig" would put a BOM in front
     size = max(1, os.path.getsize(path))
-    done, n_rows = 0, 0
-    with open(path, "rb") as f:
-        line_no = 0
-        if dialect.header:
-            first = f.readline()
-            done, line_no = len(first), 1
-        decoder = codecs.getincrementaldecoder(dialect.encoding)()
-        for data in _blocks(f, chunk_bytes, qb):
-            try:
-                text = decoder.decode(data, final=False)
-            except UnicodeDecodeError as e:
-                row = line_no + data[:e.start].count(b"\n") + 1
-                raise CSVEncodingError(f"the bytes do not decode as {dialect.encoding}; choose "
-                                       f"another encoding (latin-1 reads any bytes)", path, row) from None
-            if b"\x00" in data:
-                row = line_no + data[:data.index(b"\x00")].count(b"\n") + 1
-                raise CSVBinaryError("binary bytes (NUL) in the file", path, row)
-            if "\r" in text:
-                text = text.replace("\r\n", "\n")
-            lines = text.split("\n")
-            if lines and lines[-1] == "":
-                lines.pop()
-            parsed = _fast_chunk(lines, text, d, q, names, used, numeric, struct)
-            if parsed is None:
-                parsed = _slow_chunk(path, lines, line_no, d, q, names, used, numeric, kinds,
-                                     forced, missing)
-            for j in used:
-                values = parsed[j]
-                chunks[j].append(values if j in numeric else coders[j].encode(values))
-            n_rows += len(parsed[used[0]]) if used else len(lines)
-            line_no += data.count(b"\n") + (not data.endswith(b"\n"))
-            done += len(data)
-            if progress is not None and progress(min(1.0, done / size), n_rows) is False:
-                raise ImportCancelled(f"import of {path} cancelled at row {line_no}")
+    threads = _threads()
+    pool = ThreadPoolExecutor(threads) if fast.enabled and threads > 1 and size > PIECE else None
+    fast.pool, fast.threads = pool, threads
+    try:
+        done, n_rows = 0, 0
+        with ExitStack() as stack:
+            f = stack.enter_context(open(path, "rb"))
+            line_no = 0
+            if dialect.header:
+                first = f.readline()
+                done, line_no = len(first), 1
+            decoder = codecs.getincrementaldecoder(dialect.encoding)()
+            fed = False
+            blocks_of_f = _blocks(f, chunk_bytes, qb)
+            if pool is not None:
+                blocks_of_f = stack.enter_context(closing(_read_ahead(blocks_of_f, pool)))
+            for raw in blocks_of_f:                     # csv_fast.HEAD, then the block
+                nul = raw.find(b"\x00", PAD)
+                if nul >= 0:
+                    row = line_no + raw.count(b"\n", PAD, nul) + 1
+                    raise CSVBinaryError("binary bytes (NUL) in the file", path, row)
+                ascii = raw.isascii()
+                data = text = None
+                # plain ASCII reads the same in every encoding the fast path takes: skip decoding
+                # (a few bytes still go in first, so that a utf-8-sig decoder has seen the start)
+                if not (fast.enabled and ascii):
+                    data = raw[PAD:]
+                    text = _decode_block(decoder, data, path, line_no, dialect.encoding)
+                elif not fed:
+                    decoder.decode(raw[PAD:PAD + 3])
+                fed = True
+                parts = fast.chunk(raw, ascii, line_no, coders) if fast.enabled else None
+                if parts is None:
+                    if data is None:
+                        data = raw[PAD:]
+                    if text is None:
+                        text = data.decode("ascii")
+                    if "\r" in text:
+                        text = text.replace("\r\n", "\n")
+                    lines = text.split("\n")
+                    if lines and lines[-1] == "":
+                        lines.pop()
+                    parsed = _slow_chunk(path, lines, line_no, d, q, names, used, numeric, kinds,
+                                         forced, missing)
+                    for j in chunks:
+                        parsed[j] = coders[j].encode(parsed[j])
+                    parsed["numeric"] = np.stack([parsed[j] for j in num_cols]) if num_cols \
+                        else None
+                    parsed["rows"] = len(parsed[used[0]]) if used else len(lines)
+                    parts = [parsed]
+                    line_no += data.count(b"\n") + (not data.endswith(b"\n"))
+                else:
+                    line_no += sum(p["rows"] for p in parts)
+                done += len(raw) - PAD
+                expected_rows = (n_rows + sum(p["rows"] for p in parts)) * size / done
+                for part in parts:
+                    n_rows += part["rows"]
+                    if num_cols:
+                        numbers.append(part.pop("numeric"), expected_rows)
+                    for j in chunks:
+                        chunks[j].append(part[j])
+                del parts
+                if progress is not None and progress(min(1.0, done / size), n_rows) is False:
+                    raise ImportCancelled(f"import of {path} cancelled at row {line_no}")
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     out = {}
-    for j in used:   # one column at a time, so only one column is ever held twice
+    matrix = numbers.result()
+    for k, j in enumerate(num_cols):
+        values = matrix[k]
+        out[names[j]] = (values, None, int(np.count_nonzero(np.isnan(values))))
+    for j in list(chunks):   # one column at a time, so only one column is ever held twice
         parts = chunks.pop(j)
-        if j in numeric:
-            values = np.concatenate(parts) if parts else np.empty(0, np.float32)
-            out[names[j]] = (values, None, int(np.isnan(values).sum()))
-        else:
-            values, cats = coders[j].finish(parts, kinds[names[j]])
-            out[names[j]] = (values, cats, int((values < 0).sum()))
+        values, cats = coders[j].finish(parts, kinds[names[j]])
+        out[names[j]] = (values, cats, int((values < 0).sum()))
         del parts
     return out, n_rows
 
 
-def _blocks(f, size: int, qb: bytes):
-    """Bytes of ``f`` in blocks of about ``size`` that end at a line end outside quotes."""
-    buf = b""
-    while True:
-        block = f.read(size)
-        if not block:
-            if buf:
-                yield buf
-            return
-        buf += block
-        cut = buf.rfind(b"\n")
-        if cut < 0:
-            continue
-        data = buf[:cut + 1]
-        if qb and data.count(qb) % 2:   # a quoted field holds a newline: read on
-            continue
-        buf = buf[cut + 1:]
-        yield data
+class _Rows:
+    """Numeric values of all rows, a (columns, rows) float32 array filled part by part.
+
+    Each part is copied in as soon as it is parsed and let go, so that the values are held
+    twice only one part at a time.  The array is allocated for the number of rows the file
+    will likely have (from the bytes read so far) and grown if it has more; pages past the
+    last row are never touched, so they take no memory.
+    """
+
+    def __init__(self, n_columns: int):
+        self.values = np.empty((n_columns, 0), np.float32)
+        self.n = 0
+
+    def append(self, part: np.ndarray, expected_rows: float) -> None:
+        end = self.n + part.shape[1]
+        if end > self.values.shape[1]:
+            grown = np.empty((len(self.values), max(end, int(expected_rows * 1.02) + 1024,
+                                                    self.values.shape[1] * 5 // 4)), np.float32)
+            grown[:, :self.n] = self.values[:, :self.n]
+            self.values = grown
+        self.values[:, self.n:end] = part
+        self.n = end
+
+    def result(self) -> np.ndarray:
+        """``(columns, rows)``; a copy when the estimate was far too high."""
+        if self.values.shape[1] > self.n * 1.1 + 4096:
+            return self.values[:, :self.n].copy()
+        return self.values[:, :self.n]
 
 
-def _fast_chunk(lines, text, d, q, names, used, numeric, struct):
-    """Parse a plain chunk with NumPy's C tokenizer; None when the chunk needs care."""
-    # quotes, blank lines, stray "\r" or a wrong delimiter count: the careful path decides
-    if (not used or (q and q in text) or "\r" in text
-            or text.count(d) != (len(names) - 1) * len(lines) or not all(lines)):
-        return None
+def _threads() -> int:
+    """Threads to parse on: ``THREADS``, or 1 while other programs keep the cores busy.
+
+    NumPy lets go of the GIL inside each operation, but a thread takes it back between two:
+    when two threads share one core, those hand-overs cost more than the second thread gives
+    (measured: 15-20 % slower with the other core busy, 20 % faster with it idle).
+    """
     try:
-        a = np.loadtxt(lines, delimiter=d, dtype=struct, usecols=used, comments=None,
-                       ndmin=1, quotechar=None)
-    except ValueError:
-        return None
-    if len(a) != len(lines):
-        return None
-    out = {}
-    for j in used:
-        v = a[f"c{j}"]
-        if j in numeric:
-            if np.isinf(v).any():
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):      # not on every platform
+        return THREADS
+    return THREADS if load < (os.cpu_count() or 1) - 0.5 else 1
+
+
+def _decode_block(decoder, data: bytes, path, line_no: int, encoding: str) -> str:
+    try:
+        return decoder.decode(data, final=False)
+    except UnicodeDecodeError as e:
+        row = line_no + data[:e.start].count(b"\n") + 1
+        raise CSVEncodingError(f"the bytes do not decode as {encoding}; choose "
+                               f"another encoding (latin-1 reads any bytes)", path, row) from None
+
+
+def _blocks(f, size: int, qb: bytes):
+    """Blocks of ``f`` of about ``size`` bytes that end at a line end outside quotes.
+
+    Each comes after ``csv_fast.HEAD`` (``PAD`` bytes ending in a newline), which the fast
+    path needs in front of a block's first line: the file is read straight into a bytearray
+    that starts with it and with the previous block's unfinished line.
+    """
+    carry = b""
+    while True:
+        raw = bytearray(PAD + len(carry) + size)
+        raw[:PAD] = HEAD
+        raw[PAD:PAD + len(carry)] = carry
+        n = f.readinto(memoryview(raw)[PAD + len(carry):])
+        if not n:
+            if carry:
+                yield HEAD + carry
+            return
+        end = PAD + len(carry) + n
+        cut = raw.rfind(b"\n", PAD + len(carry), end)
+        if cut < 0:
+            carry = raw[PAD:end]
+            continue
+        if qb and raw.find(qb, PAD, cut) >= 0 and raw.count(qb, PAD, cut) % 2:
+            carry = raw[PAD:end]                      # a quoted field holds a newline: read on
+            continue
+        carry = bytes(raw[cut + 1:end])
+        del raw[cut + 1:]
+        yield raw
+
+
+def _read_ahead(blocks, pool):
+    """The items of ``blocks``, each read by ``pool`` while the one before is worked on."""
+    pending = pool.submit(next, blocks, None)
+    try:
+        while (item := pending.result()) is not None:
+            pending = pool.submit(next, blocks, None)
+            yield item
+    finally:
+        if not pending.cancel():          # running: wait, a generator runs in one thread at once
+            try:
+                pending.result()
+            except Exception:             # the reader's own error; the caller's is on its way
+                pass
+        blocks.close()
+
+
+def _split_lines(raw: bytes, start: int, size: int) -> list[tuple[int, int]]:
+    """``raw[start:]`` cut after newlines into ranges of about ``size`` bytes."""
+    ranges, a = [], start
+    while len(raw) - a > size + size // 2:
+        cut = raw.find(b"\n", a + size)
+        if cut < 0 or cut + 1 >= len(raw):
+            break
+        ranges.append((a, cut + 1))
+        a = cut + 1
+    ranges.append((a, len(raw)))
+    return ranges
+
+
+# encodings in which no byte of a multi-byte character is a delimiter, quote, CR or LF (cp949's
+# second bytes can be ASCII letters, never punctuation): lines and fields split on the bytes
+_BYTE_SAFE = frozenset({"utf-8", "utf-8-sig", "iso8859-1", "cp949", "euc_kr", "ascii", "cp1252"})
+
+
+class _FastReader:
+    """Reads plain chunks straight from their bytes (:mod:`engine.data.csv_fast`).
+
+    A chunk is plain when it holds no quote character and no carriage return other than in
+    CRLF line ends, and every line has exactly one field per column (so no blank line either);
+    any other chunk returns None and goes to :func:`_slow_chunk`.  Numbers the vectorized
+    parser does not take (missing tokens, exponents, spaces, text, ...) go through
+    :func:`_floats`, the careful path's own code, so both paths give the same values and the
+    same errors.
+    """
+
+    def __init__(self, path, dialect, names, used, numeric, forced, missing):
+        self.path, self.names, self.forced, self.missing = path, names, forced, missing
+        codec = codecs.lookup(dialect.encoding).name
+        # a utf-8-sig field is decoded as utf-8: only the file's first bytes may be a BOM
+        self.field_encoding = "utf-8" if codec == "utf-8-sig" else dialect.encoding
+        try:
+            d = dialect.delimiter.encode(self.field_encoding)
+            self.quote = (dialect.quotechar or "").encode(self.field_encoding)
+        except UnicodeEncodeError:
+            d = self.quote = b""
+        self.delimiter = d
+        self.enabled = bool(used) and codec in _BYTE_SAFE and len(d) == 1 and d < b"\x80" \
+            and d not in b"\r\n" and len(self.quote) <= 1
+        self.numeric = [j for j in used if j in numeric]
+        self.categorical = [j for j in used if j not in numeric]
+        self.categories = {j: csv_fast.Categories() for j in self.categorical}
+        self.pool, self.threads = None, 1
+
+    def chunk(self, raw: bytes, ascii: bool, line_no: int, coders: dict) -> list[dict] | None:
+        """Parse the plain block ``raw[PAD:]`` (see :func:`_blocks`), else None.
+
+        Returns parts in file order, each ``{"rows": n, "numeric": float32 (numeric columns,
+        n), column: int32 codes of shape (n,)}``.  The block is cut into pieces of ``PIECE``
+        bytes; the pool's threads split their lines and parse numbers, this thread codes
+        categories.
+        """
+        one_column = len(self.names) == 1     # else a blank line is a row with too few fields
+        if (self.quote and raw.find(self.quote, PAD) >= 0) \
+                or raw.startswith((b"\n", codecs.BOM_UTF8), PAD) \
+                or (one_column and raw.find(b"\n\n", PAD) >= 0):
+            return None
+        if raw.find(b"\r", PAD) >= 0:
+            raw = raw.replace(b"\r\n", b"\n")
+            if raw.find(b"\r", PAD) >= 0 or raw.startswith(b"\n", PAD) \
+                    or (one_column and raw.find(b"\n\n", PAD) >= 0):
                 return None
-            out[j] = np.ascontiguousarray(v)
+        if not raw.endswith(b"\n"):
+            raw = raw + b"\n"                         # a new object: the caller's stays
+        # pieces of at most PIECE bytes, at least one per thread
+        ranges = _split_lines(raw, PAD, min(PIECE, (len(raw) - PAD) // self.threads + 1)
+                              if self.pool else PIECE)
+        if self.pool:
+            done = self.pool.map(lambda r: self._numbers(raw, *r, ascii), ranges)
         else:
-            out[j] = v.tolist()
-    return out
+            done = (self._numbers(raw, a, b, ascii) for a, b in ranges)
+        parts, plain = [], True
+        enc = self.field_encoding
+        ncol = len(self.names)
+        for piece in done:              # in file order, as the threads finish them
+            plain = plain and piece is not None
+            if not plain:
+                continue                # let the pool finish; the careful path takes the block
+            chunk, seps, values, left, found = piece
+            part = {"rows": (seps.size - 1) // ncol, "numeric": values, "piece": piece}
+            # new categories are coded here while the threads parse the next pieces; codes
+            # given to a block that then goes the careful way are the ones it gives again
+            for j in self.categorical:
+                part[j] = self.categories[j].resolve(
+                    chunk, seps[j:-1:ncol] + 1, seps[j + 1::ncol], found[j],
+                    lambda raws, coder=coders[j]: coder.encode([r.decode(enc) for r in raws]))
+            parts.append(part)
+        if not plain:
+            return None
+        for part in parts:              # only now: a ragged line further on is the error
+            chunk, seps, values, left, _ = part.pop("piece")
+            if left is not None:
+                self._careful(chunk, seps, values, left, line_no)
+            line_no += part["rows"]
+        return parts
+
+    def _numbers(self, raw: bytes, start: int, end: int, ascii: bool) -> tuple | None:
+        """Split lines ``raw[start:end]`` into fields and parse the numeric columns.
+
+        Runs in a worker thread.  Returns the :class:`~engine.data.csv_fast.Chunk`, its
+        separators, the float32 (numeric columns, rows) values, the separator indices of the
+        fields left to the careful path (or None) and each categorical column's table lookup;
+        None when the lines are not plain.
+        """
+        chunk = csv_fast.Chunk(raw, start, end, ascii)
+        ncol = len(self.names)
+        seps = chunk.separators(self.delimiter, ncol)
+        if seps is None:
+            return None
+        n = (seps.size - 1) // ncol
+        cols = np.array(self.numeric, dtype=np.intp)
+        values = np.empty((len(cols), n), np.float32)
+        # a few ten thousand fields at a time, so that the parser's temporaries stay in cache;
+        # field (row r, column c) ends at seps[r * ncol + c + 1]
+        step = max(64, csv_fast.BATCH // max(1, len(cols)))
+        pattern = (np.arange(step) * ncol + cols[:, None] + 1).ravel()
+        left = []
+        for a in range(0, n if len(cols) else 0, step):
+            b = min(n, a + step)
+            at = (pattern if b - a == step else
+                  (np.arange(b - a) * ncol + cols[:, None] + 1).ravel()) + a * ncol
+            e = seps.take(at)                          # column after column
+            s = seps.take(at - 1)
+            s += 1
+            parsed, ok = csv_fast.parse_decimals(chunk, s, e)
+            values[:, a:b] = parsed.reshape(len(cols), b - a)
+            if not ok.all():
+                left.append(at[~ok])
+        found = {j: self.categories[j].lookup(chunk, seps[j:-1:ncol] + 1, seps[j + 1::ncol])
+                 for j in self.categorical}
+        return chunk, seps, values, (np.concatenate(left) if left else None), found
+
+    def _texts(self, chunk, starts, ends) -> list[str]:
+        enc = self.field_encoding
+        return [t.decode(enc) for t in chunk.texts(starts, ends)]
+
+    def _careful(self, chunk, seps, values, at, line_no):
+        """Fill in the fields the vectorized parser left (ending at ``seps[at]``) with the
+        careful path's own code, column by column and in file order, as it would."""
+        ncol = len(self.names)
+        row, col = np.divmod(at - 1, ncol)
+        order = np.lexsort((row, col))
+        at, row, col = at[order], row[order], col[order]
+        for k, j in enumerate(self.numeric):
+            lo, hi = np.searchsorted(col, [j, j + 1])
+            if lo == hi:
+                continue
+            texts = self._texts(chunk, seps[at[lo:hi] - 1] + 1, seps[at[lo:hi]])
+            rows = row[lo:hi]
+            name = self.names[j]
+            values[k, rows] = _floats(self.path, texts, (rows + line_no + 1).tolist(), name,
+                                      name in self.forced, self.missing)
 
 
 def _slow_chunk(path, lines, line_no, d, q, names, used, numeric, kinds, forced, missing):
