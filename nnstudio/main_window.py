@@ -36,6 +36,7 @@ from nnstudio.panels.training_progress import TrainingProgress
 from nnstudio.session import Session
 from nnstudio.training import snapshot
 from nnstudio.training.controller import TrainingController
+from nnstudio.views.deferred import DeferredUpdates
 from nnstudio.views.neuron_view import NeuronPanel
 from nnstudio.views.view_export import ViewExports
 from nnstudio.widgets import name_parts, named, set_clipboard
@@ -75,6 +76,7 @@ class MainWindow(QMainWindow):
         self._closing = False
         self.autosaver = autosave.Autosaver()
         self.controller = TrainingController(self)
+        self._deferred = DeferredUpdates(self)  # view updates wait while their dock is hidden
         self.setObjectName("mainWindow")
         self.setWindowIcon(app_icon())
         self.setDockNestingEnabled(True)
@@ -146,6 +148,7 @@ class MainWindow(QMainWindow):
         self.data_panel = DataPanel(self.session)
         self.training_panel = TrainingPanel(self.session)
         self._first_paint_done = False
+        self.installEventFilter(self)  # the first paint builds the lazy views
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
         self.palette_dock = self._dock("paletteDock", self.tr("Layers"), self.palette_widget,
                                        left, "panel-layers")
@@ -270,11 +273,13 @@ class MainWindow(QMainWindow):
         for dock_attr in self.LAZY_VIEWS:
             self._view(dock_attr)
 
-    def paintEvent(self, event) -> None:
-        super().paintEvent(event)
-        if not self._first_paint_done:
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self and event.type() == QEvent.Type.Paint and \
+                not self._first_paint_done:
             self._first_paint_done = True
+            self.removeEventFilter(self)
             QTimer.singleShot(0, self._build_views)
+        return False
 
     def docks(self) -> tuple[QDockWidget, ...]:
         return (self.palette_dock, self.inspector_dock, self.data_dock, self.training_dock,
@@ -458,11 +463,15 @@ class MainWindow(QMainWindow):
         for action, name in self._icon_names:
             action.setIcon(icon(name))
 
-    def event(self, event) -> bool:
-        if event.type() == QEvent.Type.ApplicationPaletteChange:
+    # No ``event`` or ``paintEvent`` override here: the whole window is painted from the
+    # window's own event handler, and a Python override would hold the GIL through all of
+    # that C++ painting, while the training thread waits for it (see the first paint's event
+    # filter above, and this change handler, which runs only for change events).
+    def changeEvent(self, event) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
             # the icons carry the colours of the palette they were made with
             self._refresh_icons()
-        return super().event(event)
+        super().changeEvent(event)
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()
@@ -503,7 +512,9 @@ class MainWindow(QMainWindow):
         self.controller.finished.connect(self._training_finished)
         self.runs_panel.currentRunChanged.connect(self._current_run_changed)
         self.runs_panel.compareChanged.connect(self._update_overlays)
+        self.runs_panel.statusMessage.connect(self.statusBar().showMessage)
         self.controller.failed.connect(self._training_failed)
+        self.data_panel.loadFinished.connect(self.validate)  # sizes known, Train allowed
 
     @Slot(int)
     def _undo_index_changed(self, _index: int) -> None:
@@ -550,9 +561,10 @@ class MainWindow(QMainWindow):
 
     def _epochs_ended(self, epochs: list) -> None:
         if self._job_running is not None:  # not the epochs of a run being dropped
-            self.loss_plot.add_epochs(epochs)
-            self.confusion_view.add_epochs(epochs)
-            self.gradient_view.add_epochs(epochs)
+            send = self._to_view
+            send(self.plots_dock, self.loss_plot.add_epochs, epochs, accumulate=True)
+            send(self.confusion_dock, self.confusion_view.add_epochs, epochs, accumulate=True)
+            send(self.gradient_dock, self.gradient_view.add_epochs, epochs, accumulate=True)
 
     def _training_failed(self, message: str) -> None:
         if not self._closing:
@@ -774,6 +786,7 @@ class MainWindow(QMainWindow):
         self._closing = True
         self._job_running = None  # a run ended by the close is not added to the document
         self.controller.shutdown(5000)
+        self.data_panel.cancel_loading()
         self._autosave_timer.stop()
         self.autosaver.clear()
         self._save_layout()
@@ -793,6 +806,7 @@ class MainWindow(QMainWindow):
     def _document_replaced(self) -> None:
         # The session keeps one Project object and replaces its content, so the scene and
         # the panels stay subscribed (its "reset" notification rebuilt them already).
+        self._deferred.clear()
         if self.controller.is_running():
             # a run of the previous document must not become a run of this one
             self._job_running = None
@@ -830,13 +844,12 @@ class MainWindow(QMainWindow):
         return os.path.dirname(self.session.path) if self.session.path else None
 
     def dataset(self):
-        """The project's dataset as training sees it, or None when it cannot be loaded (the
-        data panel says why; it loads and caches it, per data source and the settings that
-        decide the split that preprocessing is fitted on)."""
-        try:
-            return self.data_panel.load()
-        except Exception:  # noqa: BLE001 -- any refusal: the data panel shows the message
-            return None
+        """The project's dataset as training sees it, or None while it loads in the
+        background or when it cannot be loaded (the data panel says which; it loads and
+        caches it, per data source and the settings that decide the split that
+        preprocessing is fitted on, and emits loadFinished when a background load ends)."""
+        facts = self.data_panel.current()
+        return None if facts is None else facts.dataset
 
     def validate(self) -> list:
         """Check the network against the data and the loss; mark problems on the canvas."""
@@ -867,7 +880,8 @@ class MainWindow(QMainWindow):
             self.problem_label.setText(text)
             self.problem_label.setToolTip("\n".join(e.message for e in errors))
         else:
-            train.setToolTip(self.tr("Start training (F5)"))
+            train.setToolTip(self.tr("Waiting for the data to load")
+                             if self.data_panel.loading() else self.tr("Start training (F5)"))
             self.problem_label.setText("")
             self.problem_label.setToolTip("")
         self._update_training_actions()
@@ -938,7 +952,9 @@ class MainWindow(QMainWindow):
     def _update_training_actions(self) -> None:
         state = self.controller.state
         act = self.actions_by_name
-        has_errors = bool(spec_check.errors(getattr(self, "problems", [])))
+        # errors, or data still loading (its sizes are not checked yet)
+        has_errors = bool(spec_check.errors(getattr(self, "problems", []))) \
+            or self.data_panel.loading()
         running = state in ("running", "paused", "stopping")
         self._guard_undo()
         # F5 continues a run paused after a single step, as debuggers do
@@ -953,8 +969,9 @@ class MainWindow(QMainWindow):
             act[name].setEnabled(not running)
         # the run trains a snapshot: edits during it would not reach it, so they wait
         # (all but the learning rate, which reaches the worker: _forward_live_settings)
-        for widget in (self.palette_widget, self.inspector, self.data_panel):
+        for widget in (self.palette_widget, self.inspector):
             widget.setEnabled(not running)
+        self.data_panel.set_running(running)  # its views stay browsable
         self.training_panel.set_running(running)
         self.runs_panel.set_running(running)
         self._update_overlays()  # a run starts: the run shown so far may be compared
@@ -966,8 +983,12 @@ class MainWindow(QMainWindow):
         self.training_label.setText(labels.get(state, state))
 
     def _job(self):
+        if self.data_panel.loading():  # Train waits for it: reading it here would freeze
+            self.statusBar().showMessage(self.tr("The data is still loading"), 5000)
+            return None
         try:
-            return snapshot.prepare(self.session.project, base_dir=self._project_dir())
+            return snapshot.prepare(self.session.project, base_dir=self._project_dir(),
+                                    loaded=self.data_panel.loaded_data())  # not read again
         except (ValueError, TypeError) as exc:
             self.show_error(self.tr("Cannot train"), str(exc))
             return None
@@ -1003,6 +1024,7 @@ class MainWindow(QMainWindow):
         self.controller.stop()
 
     def _prepare_views(self, job) -> None:
+        self._deferred.clear()
         for view in (self.loss_plot, self.confusion_view, self.gradient_view,
                      self.histograms_view, self.step_view):
             view.clear()
@@ -1018,15 +1040,24 @@ class MainWindow(QMainWindow):
         if self._job_running is not None or (
                 self.controller.state == "idle" and shown is not None
                 and shown is self.controller.job):
-            self.boundary_view.set_grid(grid)
+            self._to_view(self.boundary_dock, self.boundary_view.set_grid, grid)
+
+    def _to_view(self, dock, method, value, accumulate: bool = False) -> None:
+        """``method(value)``: now when idle or when the dock shows; while a run trains and
+        the dock is hidden, when it shows or the run ends (see ``views/deferred.py``)."""
+        if self.controller.is_running():
+            self._deferred.send(dock, method, value, accumulate)
+        else:
+            method(value)
 
     def _regression_updated(self, result: dict) -> None:
         if self._job_running is not None:  # not the predictions of a run being dropped
-            self.regression_view.set_result(result)
+            self._to_view(self.regression_dock, self.regression_view.set_result, result)
 
     def _histograms_updated(self, histograms: dict) -> None:
         if self._job_running is not None:
-            self.histograms_view.set_histograms(histograms)
+            self._to_view(self.histograms_dock, self.histograms_view.set_histograms,
+                                histograms)
 
     def _stepped(self, step: dict) -> None:
         if self._job_running is not None:
@@ -1040,6 +1071,7 @@ class MainWindow(QMainWindow):
             self.confusion_view.set_evaluation(evaluation)
 
     def reset_weights(self) -> None:
+        self._deferred.clear()
         for view in self._built_views():
             view.clear()
         self._job_running = None
@@ -1047,6 +1079,8 @@ class MainWindow(QMainWindow):
             self.tr("Weights reset: the next run starts from freshly initialized weights"), 5000)
 
     def _training_finished(self, result: dict) -> None:
+        # every view shows the run's final state, hidden or not (a dropped run: nothing)
+        self._deferred.flush() if self._job_running is not None else self._deferred.clear()
         job, self._job_running = self._job_running, None
         status = result.get("status")
         if job is None:  # dropped: the window closes or shows another document

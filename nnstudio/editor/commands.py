@@ -15,7 +15,8 @@ import time
 
 from PySide6.QtGui import QUndoCommand
 
-from nnstudio.document.model import DataSource, Node, Project, Run
+from nnstudio.document.model import DataSource, Node, Project, Run, TrainingSettings
+from nnstudio.training.runs import last_trained_run
 
 _MERGE_IDS = itertools.count(1000)
 SET_TRAINING_ID = next(_MERGE_IDS)
@@ -259,3 +260,118 @@ class RestoreRun(QUndoCommand):
     def undo(self):
         run, _ = self.project.remove_run(self.run_id)
         self.project.add_run(run, self.index)
+
+
+def replace_network(project: Project, nodes: list[Node], edges: list[tuple[str, str]]) -> None:
+    """Make the document's network exactly ``nodes`` (this order, these configs and canvas
+    positions) and ``edges`` (this order: a merge layer takes its inputs in edge order),
+    touching only what differs, so that the canvas keeps the items of the layers that stay
+    (and their selection).
+
+    A layer stays when its id is in ``nodes`` with the same type; when the staying layers
+    (or connections) are listed in another order than wanted, they are taken out and put
+    back, as the only way to get the wanted order exactly.
+    """
+    wanted = {n.id: n for n in nodes}
+    stay = [i for i, n in project.nodes.items() if i in wanted and wanted[i].type == n.type]
+    if stay != [n.id for n in nodes if n.id in set(stay)]:
+        stay = []
+    keep = [e for e in project.edges if e in set(edges) and e[0] in stay and e[1] in stay]
+    if keep != [e for e in edges if e in set(keep)]:
+        keep = []
+    for edge in [e for e in project.edges if e not in set(keep)]:
+        project.disconnect(*edge)
+    for node_id in [i for i in project.nodes if i not in stay]:
+        project.remove_node(node_id)
+    for node_id in stay:
+        if project.nodes[node_id].config != wanted[node_id].config:
+            project.set_node_config(node_id, wanted[node_id].config)
+    moved = {i: tuple(wanted[i].position) for i in stay
+             if tuple(project.nodes[i].position) != tuple(wanted[i].position)}
+    if moved:
+        project.move_nodes(moved)
+    # inserted in increasing place: everything before each place is already as wanted
+    for index, node in enumerate(nodes):
+        if node.id not in project.nodes:
+            project.add_node(copy.deepcopy(node), index)
+    for index, edge in enumerate(edges):
+        if edge not in project.edges:
+            project.connect(*edge, index=index)
+
+
+class RestoreRunToCanvas(QUndoCommand):
+    """Put a run's network and training settings back in the document (and its data
+    source, given ``data``), and make the run current as :class:`RestoreRun` does: one undo
+    step that undo reverses exactly (network, settings, data, current run).
+
+    ``positions`` gives the canvas position of every layer of the run's network (the
+    caller's layout: layers that stay keep theirs).  ``data``: the run's
+    :class:`DataSource` when it can be restored, else None (the current data stays); the
+    project's embedded files stay as they are.
+    """
+
+    def __init__(self, project: Project, run_id: str, positions: dict,
+                 data: DataSource | None = None, parent_command=None):
+        run = project.run(run_id)
+        super().__init__(_tr("Restore {0} to the canvas").format(run.name), parent_command)
+        self.project, self.run_id = project, run_id
+        spec = run.settings["spec"]
+        self.new_network = ([Node(n["id"], n["type"], copy.deepcopy(n.get("config", {})),
+                                  tuple(positions[n["id"]])) for n in spec["nodes"]],
+                            [tuple(e) for e in spec["edges"]])
+        self.old_network = ([copy.deepcopy(n) for n in project.nodes.values()],
+                            list(project.edges))
+        self.old_training = project.training.to_dict()
+        self.new_training = run_training(run).to_dict()
+        self.old_data = (copy.deepcopy(project.data), dict(project.embedded))
+        self.new_data = (None if data is None or data.to_dict() == project.data.to_dict()
+                         else copy.deepcopy(data))
+        self.make_current = run.weights is not None and last_trained_run(project) is not run
+        self.index: int | None = None
+
+    @staticmethod
+    def changes(project: Project, run: Run, data: DataSource | None = None) -> list[str]:
+        """What restoring ``run`` would change: some of "network", "training", "data"
+        (the last only when its restorable ``data`` is given)."""
+        spec = project.spec()
+        out = []
+        if (run.settings.get("spec", {}).get("nodes") != spec["nodes"]
+                or [list(e) for e in run.settings.get("spec", {}).get("edges", [])]
+                != spec["edges"]):
+            out.append("network")
+        if run_training(run).to_dict() != project.training.to_dict():
+            out.append("training")
+        if data is not None and data.to_dict() != project.data.to_dict():
+            out.append("data")
+        return out
+
+    def _set_training(self, values: dict) -> None:
+        changed = {k: v for k, v in values.items() if getattr(self.project.training, k) != v}
+        if changed:
+            self.project.set_training(**changed)
+
+    def redo(self):
+        replace_network(self.project, *self.new_network)
+        self._set_training(self.new_training)
+        if self.new_data is not None:
+            self.project.set_data(self.new_data, self.project.embedded)
+        if self.make_current:
+            run, self.index = self.project.remove_run(self.run_id)
+            self.project.add_run(run)
+
+    def undo(self):
+        if self.make_current:
+            run, _ = self.project.remove_run(self.run_id)
+            self.project.add_run(run, self.index)
+        if self.new_data is not None:
+            self.project.set_data(*self.old_data)
+        self._set_training(self.old_training)
+        replace_network(self.project, *self.old_network)
+
+
+def run_training(run: Run) -> TrainingSettings:
+    """The training settings ``run`` was trained with (settings a file of an older format
+    does not name take their defaults, as when the run is repeated)."""
+    stored = run.settings.get("training", {})
+    names = TrainingSettings.field_names()
+    return TrainingSettings(**copy.deepcopy({k: v for k, v in stored.items() if k in names}))

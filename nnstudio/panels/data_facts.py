@@ -48,6 +48,10 @@ class DataFacts:
         Sample images (pixel values as stored) for data whose columns are ``pixel_r_c``.
     image_labels : list of str
         The class of each sample image.
+    preprocessor : engine.data.preprocessing.Preprocessor or None
+        What encoded a table's columns (fitted on the training rows; None for synthetic
+        data): with ``dataset`` it is what ``snapshot.prepare(..., loaded=...)`` takes, so
+        that starting a run does not read the file again.
     """
 
     dataset: Dataset
@@ -58,6 +62,7 @@ class DataFacts:
     columns: list[dict]
     images: np.ndarray | None = None
     image_labels: list[str] = field(default_factory=list)
+    preprocessor: object = None
 
     @property
     def imbalanced(self) -> bool:
@@ -66,21 +71,23 @@ class DataFacts:
 
 
 def gather(source: DataSource, embedded: dict | None, training: TrainingSettings,
-           base_dir: str | None = None, table=None) -> DataFacts:
+           base_dir: str | None = None, table=None, progress=None) -> DataFacts:
     """Load ``source`` and describe it (raises what ``snapshot.load_data`` raises).
 
     ``table``: the source's table when the caller has just read it (the import dialog),
-    so that the file is not read twice."""
+    so that the file is not read twice.  ``progress(fraction, rows)``: called while a file
+    is read (``read_csv``'s callback: returning False cancels with ``ImportCancelled``)."""
     if source.kind == "synthetic":
-        dataset = snapshot.load_data(source, embedded, training=training, base_dir=base_dir)
+        dataset, preprocessor = snapshot.load_encoded(source, embedded, training=training,
+                                                      base_dir=base_dir)
     else:
         if table is None:
-            table = snapshot.read_table(source, embedded, base_dir)
+            table = snapshot.read_table(source, embedded, base_dir, progress)
         if table.target is None:
             raise ValueError("the data has no target column to train on")
         name, description = _name(source)
-        dataset = snapshot.dataset_from_table(table, source.preprocessing, training, name,
-                                              description)
+        dataset, preprocessor = snapshot.encode_table(table, source.preprocessing, training,
+                                                      name, description)
     classification = dataset.task == "classification"
     labels = dataset.y if classification else None
     fit_rows, test = snapshot.split_rows(dataset.n_samples, training, labels)
@@ -92,7 +99,8 @@ def gather(source: DataSource, embedded: dict | None, training: TrainingSettings
         train_counts = np.bincount(dataset.y[fit_rows[train]],
                                    minlength=dataset.n_classes).tolist()
     facts = DataFacts(dataset, counts, (len(train), len(val), len(test)), train_counts,
-                      _preview(dataset, table), _columns(dataset, table))
+                      _preview(dataset, table), _columns(dataset, table),
+                      preprocessor=preprocessor)
     if table is not None:
         facts.images, facts.image_labels = _images(table)
     return facts

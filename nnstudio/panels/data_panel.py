@@ -9,23 +9,31 @@ balance (with a warning for strong imbalance and the choice of balanced class we
 loss, one ``SetTraining`` step); and tabs with a preview of the first rows, a per-column
 summary, a scatter plot of two features (pyqtgraph, built when first shown: importing
 pyqtgraph is the largest part of start-up) and, for image data such as digits, sample images.
+
+A large source (a big CSV, a synthetic set of many samples) loads in a background thread
+(``data_loader``): the panel says "Loading…" with a progress bar, ``loading()`` is true and
+``loadFinished`` is emitted once the data is there (or has failed), so that the window sizes
+the network and allows training only then.  A newer load supersedes an older one; the older
+one's result is dropped.  ``set_running`` locks the controls that change the data while a run
+trains; the tabs, plot and tables stay browsable.
 """
 
 from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFormLayout,
-                               QHeaderView, QLabel, QPushButton, QSpinBox, QTableWidget,
-                               QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
+                               QHeaderView, QLabel, QProgressBar, QPushButton, QSpinBox,
+                               QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout,
+                               QWidget)
 
 from engine import losses
 from engine.data import builtin, synthetic
 from nnstudio.document.model import DataSource
 from nnstudio.editor.commands import SetData, SetTraining
-from nnstudio.panels import data_facts
+from nnstudio.panels import data_facts, data_loader
 from nnstudio.panels.base import DocumentPanel
 from nnstudio.panels.data_facts import IMBALANCE
 from nnstudio.panels.data_widgets import ClassBars, SampleImages, name_table_parts
@@ -55,12 +63,14 @@ class _PlotHolder(QWidget):
 
 class DataPanel(DocumentPanel):
     KINDS = ("data", "training")
+    loadFinished = Signal()  # a background load of the current data ended (either way)
 
     def __init__(self, session, parent=None):
         super().__init__(session, parent)
         self._facts_key = None
         self._facts: data_facts.DataFacts | None = None
         self._error: Exception | None = None
+        self._worker: data_loader.LoadWorker | None = None  # loading the current data
         self._shown_facts = None      # the facts the widgets were last filled from
         self._scatter = None          # the DataScatter, once built
         outer = QVBoxLayout(self)
@@ -86,12 +96,17 @@ class DataPanel(DocumentPanel):
                                    self.tr("Import CSV"), self.tr("Train on a CSV file"))
         self.summary = named(QLabel(), "datasetSummary", self.tr("Dataset summary"))
         self.summary.setWordWrap(True)
+        self.load_progress = named(QProgressBar(), "datasetLoadProgress",
+                                   self.tr("Dataset loading progress"))
+        self.load_progress.setRange(0, 1000)
+        self.load_progress.setVisible(False)
         form.addRow(self.tr("Dataset"), self.dataset)
         form.addRow(self.tr("Samples"), self.samples)
         form.addRow(self.tr("Noise"), self.noise)
         form.addRow(self.tr("Seed"), self.seed)
         form.addRow(self.import_button)
         form.addRow(self.summary)
+        form.addRow(self.load_progress)
 
         # -- what the dataset holds
         self.details = QWidget()
@@ -206,32 +221,29 @@ class DataPanel(DocumentPanel):
                 self.seed.setValue(int(cfg.get("seed", defaults["seed"])))
             for box in (self.samples, self.noise, self.seed):
                 self.form.setRowVisible(box, synthetic_kind)
-            self.summary.setText(self.describe())
-            self._show_facts()
+            self._request()
+            self._show()
         finally:
             self._updating = False
+
+    def _show(self) -> None:
+        """Show the state of the current data: loading, loaded or refused."""
+        self.summary.setText(self.describe())
+        loading = self._worker is not None
+        self.load_progress.setVisible(loading)
+        if loading:
+            self.details.setVisible(False)
+            return
+        updating, self._updating = self._updating, True
+        try:
+            self._show_facts()
+        finally:
+            self._updating = updating
 
     def _base_dir(self) -> str | None:
         return os.path.dirname(self.session.path) if self.session.path else None
 
-    def facts(self) -> data_facts.DataFacts:
-        """What the panel shows (cached per data source and the settings that decide the
-        split; raises what loading raises)."""
-        project = self.session.project
-        t = project.training
-        key = self._key(project.data, project.embedded)
-        if key != self._facts_key:
-            self._facts_key = key
-            try:
-                self._facts, self._error = data_facts.gather(
-                    project.data, project.embedded, t, self._base_dir()), None
-            except Exception as exc:  # noqa: BLE001 -- kept, and raised again while cached
-                self._facts, self._error = None, exc
-                raise
-        if self._facts is None:
-            raise self._error
-        return self._facts
-
+    # -- loading ------------------------------------------------------------------------------
     def _key(self, data: DataSource, embedded: dict) -> tuple:
         """What the facts depend on: the source, its files, the split settings, the folder."""
         t = self.session.project.training
@@ -240,21 +252,127 @@ class DataPanel(DocumentPanel):
         return (repr(data.to_dict()), files, t.validation_split, t.test_split, t.seed,
                 self._base_dir())
 
+    def _request(self) -> bool:
+        """Make sure the current data is loaded or loading: at once when it is small, else
+        in a worker thread (superseding one that loads older data).  True when the data
+        changed since the last call."""
+        project = self.session.project
+        key = self._key(project.data, project.embedded)
+        if key == self._facts_key:
+            return False
+        self._facts_key = key
+        self._facts, self._error = None, None
+        self._drop_worker()
+        base_dir = self._base_dir()
+        if not data_loader.in_background(project.data, project.embedded, base_dir):
+            try:
+                self._facts = data_facts.gather(project.data, project.embedded,
+                                                project.training, base_dir)
+            except Exception as exc:  # noqa: BLE001 -- kept, shown, raised by load()
+                self._error = exc
+            return True
+        worker = data_loader.LoadWorker(project.data, project.embedded, project.training,
+                                        base_dir)
+        worker.progressed.connect(self._progressed)
+        worker.done.connect(self._worker_done)
+        self._worker = worker
+        self.load_progress.setRange(0, 0)  # busy until the reader reports
+        self.load_progress.setFormat(self.tr("Loading…"))
+        worker.start()
+        return True
+
+    def _drop_worker(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()  # its result, if any, is ignored: it is no longer ours
+            self._worker = None
+
+    def cancel_loading(self) -> None:
+        """Stop a load under way (the window closes): the data counts as not loaded."""
+        if self._worker is not None:
+            self._drop_worker()
+            self._facts_key = None
+
+    def _progressed(self, fraction: float, rows: int) -> None:
+        if self.sender() is not self._worker:
+            return
+        self.load_progress.setRange(0, 1000)
+        self.load_progress.setValue(int(fraction * 1000))
+        if fraction >= 1:
+            self.load_progress.setFormat(self.tr("Encoding {0} rows…").format(rows))
+        else:
+            self.load_progress.setFormat(self.tr("{0} rows read").format(rows))
+
+    def _worker_done(self, worker) -> None:
+        if worker is not self._worker:
+            return  # superseded: a newer load is under way or done
+        self._take(worker)
+        self._show()
+        self.loadFinished.emit()
+
+    def _take(self, worker) -> None:
+        """Keep what the current worker loaded."""
+        self._worker = None
+        self._facts, self._error = worker.facts, worker.error
+
+    def _follow(self) -> None:
+        """Load what the panel has not seen yet (a change no refresh announced, such as a
+        project saved to another folder), and show it."""
+        if self._request():
+            self._show()
+
+    def loading(self) -> bool:
+        """The current data is being loaded in the background."""
+        self._follow()
+        return self._worker is not None
+
+    def current(self) -> data_facts.DataFacts | None:
+        """The facts of the current data if they are there (None while loading or when the
+        data cannot be loaded); never waits."""
+        self._follow()
+        return self._facts
+
+    def loaded_data(self):
+        """``(dataset, preprocessor)`` of the current data, as ``snapshot.prepare`` takes
+        them (None while loading or when the data cannot be loaded)."""
+        facts = self.current()
+        return None if facts is None else (facts.dataset, facts.preprocessor)
+
+    def facts(self) -> data_facts.DataFacts:
+        """What the panel shows, waiting for a load under way (raises what loading
+        raises).  The window uses the non-waiting ``current()``."""
+        self._follow()
+        worker = self._worker
+        if worker is not None:
+            worker.wait()
+            self._take(worker)
+            self._show()
+            self.loadFinished.emit()
+        if self._facts is None:
+            raise self._error if self._error is not None else ValueError(
+                self.tr("the data could not be loaded"))
+        return self._facts
+
     def adopt(self, source: DataSource, embedded: dict, facts) -> None:
         """Keep ``facts`` that another thread gathered for ``source`` (the import dialog's
         worker), so that showing them does not read the file again."""
+        self._drop_worker()
         self._facts_key = self._key(source, embedded)
         self._facts, self._error = facts, None
 
     def load(self):
-        """The project's dataset as training will see it (raises ValueError)."""
+        """The project's dataset as training will see it (raises ValueError); waits for a
+        load under way."""
         return self.facts().dataset
 
     def describe(self) -> str:
-        try:
-            ds = self.load()
-        except Exception as exc:  # noqa: BLE001 -- a panel shows any refusal, never crashes
-            return self.tr("Cannot load this dataset: {0}").format(exc)
+        """The summary line: rows, features and task, "Loading…", or why it cannot load."""
+        self._request()
+        facts = self._facts
+        if self._worker is not None:
+            return self.tr("Loading…")
+        if facts is None:
+            return self.tr("Cannot load this dataset: {0}").format(self._error)
+        ds = facts.dataset
         if ds.task == "classification":
             task = self.tr("classification with {0} classes").format(ds.n_classes)
         else:
@@ -270,9 +388,8 @@ class DataPanel(DocumentPanel):
         return text + " " + self.tr("Consider balanced class weights.")
 
     def _show_facts(self) -> None:
-        try:
-            facts = self.facts()
-        except Exception:  # noqa: BLE001 -- describe() has put the message in the summary
+        facts = self._facts
+        if facts is None:  # describe() has put the message in the summary
             self.details.setVisible(False)
             self._shown_facts = None
             return
@@ -388,6 +505,19 @@ class DataPanel(DocumentPanel):
             _ = self.scatter
 
     # -- editing --------------------------------------------------------------------------
+    def data_controls(self) -> tuple[QWidget, ...]:
+        """The controls that change the data or how the loss weighs it."""
+        return (self.dataset, self.samples, self.noise, self.seed, self.import_button,
+                self.class_weights)
+
+    def set_running(self, running: bool) -> None:
+        """A run trains a snapshot: changes of the data would not reach it, so the controls
+        that make them wait; the tabs, plot, preview and summary stay browsable."""
+        for widget in self.data_controls():
+            widget.setEnabled(not running)
+        if self.dialog is not None and self.dialog.isVisible():
+            self.dialog.setEnabled(not running)
+
     def _push(self) -> None:
         if self._updating:
             return

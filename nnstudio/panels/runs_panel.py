@@ -2,10 +2,12 @@
 and when each was made.
 
 A person restores a run (its weights become the current trained state: the one the views
-show and that predictions and exports use), deletes one, renames one in place, or ticks
-"Compare" to overlay runs on the loss plot.  Restore, delete and rename are undo steps
-(``RestoreRun``, ``RemoveRun``, ``RenameRun``); which runs are compared is a way of looking,
-not part of the document, so it is not.
+show and that predictions and exports use), restores it to the canvas (its network, training
+settings and, when still at hand, its data come back into the document, and it becomes
+current), deletes one, renames one in place, or ticks "Compare" to overlay runs on the loss
+plot.  Restore, restore to canvas, delete and rename are undo steps (``RestoreRun``,
+``RestoreRunToCanvas``, ``RemoveRun``, ``RenameRun``); which runs are compared is a way of
+looking, not part of the document, so it is not.
 
 The current run is the project's last run with weights
 (:func:`nnstudio.training.runs.last_trained_run`): a new run becomes current when it is
@@ -16,15 +18,17 @@ from __future__ import annotations
 
 import datetime
 import math
+import os
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QHBoxLayout, QHeaderView,
                                QLabel, QPushButton, QTableWidget, QTableWidgetItem,
                                QVBoxLayout)
 
 from engine import optimizers
-from nnstudio.editor.commands import RemoveRun, RenameRun, RestoreRun
+from nnstudio.document.model import DataSource, Node, Project
+from nnstudio.editor.commands import RemoveRun, RenameRun, RestoreRun, RestoreRunToCanvas
 from nnstudio.panels.base import DocumentPanel
 from nnstudio.training.runs import last_trained_run
 from nnstudio.widgets import named
@@ -103,9 +107,85 @@ def measure_run(run, job, features=(0, 1), only=None) -> dict:
     return result
 
 
+def data_problem(run, project, base_dir: str | None = None) -> str | None:
+    """Why ``run``'s data source cannot be restored in ``project`` (None: it can): its
+    embedded CSV is no longer carried by the project, its CSV file is gone, or its
+    built-in or synthetic set is unknown here."""
+    from engine.data import synthetic
+    from engine.data.builtin import BUILTIN_DATASETS
+    from nnstudio.training import snapshot
+
+    try:
+        source = DataSource(**run.settings["data"])
+        if source.kind == "csv":
+            name = source.config.get("file")
+            if name is not None:
+                return (None if name in project.embedded else
+                        QCoreApplication.translate(
+                            "runs", "its data file {0} is no longer in the project").format(
+                            name))
+            path = snapshot.csv_path(source, base_dir)
+            return None if os.path.exists(path) else QCoreApplication.translate(
+                "runs", "its data file {0} is not found").format(path)
+        if source.kind == "builtin":
+            BUILTIN_DATASETS.get(dict(source.config))
+        elif source.kind == "synthetic":
+            synthetic.DATASETS.get(source.config.get("name"))
+        else:
+            raise ValueError(source.kind)
+    except Exception as exc:  # noqa: BLE001 - any refusal: the data cannot be restored
+        return QCoreApplication.translate("runs", "its data cannot be used ({0})").format(exc)
+    return None
+
+
+def canvas_positions(project, spec: dict) -> dict:
+    """Where each layer of ``spec`` goes on the canvas when it replaces ``project``'s
+    network: a layer whose id is on the canvas stays where it is; a new one is placed as
+    Arrange places it relative to a neighbour already placed (its input first), moved down
+    a row while it would cover another layer; with no neighbour placed, where Arrange puts
+    it."""
+    from nnstudio.canvas.edit_ops import ARRANGE_DX, ARRANGE_DY, arrange_positions
+
+    target = Project()
+    for node in spec["nodes"]:
+        target.add_node(Node(node["id"], node["type"], node.get("config", {})))
+    target.edges = [tuple(e) for e in spec["edges"]]
+    arranged = arrange_positions(target)
+    placed = {i: project.nodes[i].position for i in target.nodes if i in project.nodes}
+    pending = [i for i in target.nodes if i not in placed]
+
+    def free(x: float, y: float) -> tuple[float, float]:
+        while any(abs(x - px) < ARRANGE_DX / 2 and abs(y - py) < ARRANGE_DY / 2
+                  for px, py in placed.values()):
+            y += ARRANGE_DY
+        return (x, y)
+
+    def anchor(node_id: str, side: int) -> str | None:
+        for edge in target.edges:
+            if edge[1 - side] == node_id and edge[side] in placed:
+                return edge[side]
+        return None
+
+    while pending:
+        # a layer after one already placed first, then one before; else Arrange's place
+        for side in (0, 1):
+            found = [(i, a) for i in pending if (a := anchor(i, side)) is not None]
+            if found:
+                node_id, near = found[0]
+                (ax, ay), (nx, ny) = arranged[near], arranged[node_id]
+                px, py = placed[near]
+                placed[node_id] = free(px + nx - ax, py + ny - ay)
+                break
+        else:
+            node_id = pending[0]
+            placed[node_id] = free(*arranged[node_id])
+        pending.remove(node_id)
+    return placed
+
+
 class RunsPanel(DocumentPanel):
-    """A table of the project's runs with Restore, Rename and Delete, and a Compare tick
-    per run.
+    """A table of the project's runs with Restore, Restore to Canvas, Rename and Delete,
+    and a Compare tick per run.
 
     Signals
     -------
@@ -114,11 +194,14 @@ class RunsPanel(DocumentPanel):
     currentRunChanged()
         An edit of the runs (a restore, a delete, a new run, their undo) changed the
         current run (``current_run()``); not emitted when a whole document is replaced.
+    statusMessage(str, int)
+        A message for the window's status bar and how long to show it (ms).
     """
 
     KINDS = ("runs",)
     compareChanged = Signal()
     currentRunChanged = Signal()
+    statusMessage = Signal(str, int)
 
     CURRENT, COMPARE, NAME, STATUS, EPOCHS, BEST = range(6)
 
@@ -152,6 +235,11 @@ class RunsPanel(DocumentPanel):
                                     self.tr("Make this run's weights the current trained "
                                             "state: the views show it, predictions and "
                                             "exports use it"))
+        self.to_canvas_button = named(
+            QPushButton(self.tr("Restore to &Canvas")), "runsRestoreToCanvas",
+            self.tr("Restore run to the canvas"),
+            self.tr("Put this run's network, training settings and data back on the canvas "
+                    "and make it the current run (Undo gives back the network you have)"))
         self.rename_button = named(QPushButton(self.tr("Re&name")), "runsRename",
                                    self.tr("Rename run"), self.tr("Give the run a new name"))
         self.delete_button = named(QPushButton(self.tr("&Delete")), "runsDelete",
@@ -162,12 +250,15 @@ class RunsPanel(DocumentPanel):
                           "runsHint", self.tr("How to compare runs"))
         self.hint.setWordWrap(True)
         self.restore_button.clicked.connect(lambda: self.restore())
+        self.to_canvas_button.clicked.connect(lambda: self.restore_to_canvas())
         self.rename_button.clicked.connect(lambda: self.start_rename())
         self.delete_button.clicked.connect(lambda: self.delete())
 
-        # the same three in the table's context menu
+        # the same four in the table's context menu
         self.menu_actions = []
         for name, text, slot in (("restore", self.tr("Restore"), self.restore),
+                                 ("restore_to_canvas", self.tr("Restore to Canvas"),
+                                  self.restore_to_canvas),
                                  ("rename", self.tr("Rename"), self.start_rename),
                                  ("delete", self.tr("Delete"), self.delete)):
             action = QAction(text, self.table)
@@ -179,7 +270,8 @@ class RunsPanel(DocumentPanel):
 
         buttons = QHBoxLayout()
         buttons.setContentsMargins(0, 0, 0, 0)
-        for button in (self.restore_button, self.rename_button, self.delete_button):
+        for button in (self.restore_button, self.to_canvas_button, self.rename_button,
+                       self.delete_button):
             buttons.addWidget(button)
         buttons.addWidget(self.hint, 1)
         layout = QVBoxLayout(self)
@@ -239,6 +331,8 @@ class RunsPanel(DocumentPanel):
             self._compared.clear()  # another document: its runs are others
             self._current = self.current_run()
         super()._on_change(change)
+        if change.kind not in self.KINDS and change.kind != "reset":
+            self._update_buttons()  # the network or settings now differ from a run's, or not
         if change.kind == "runs":
             current = self.current_run()
             if current is not self._current:
@@ -336,12 +430,33 @@ class RunsPanel(DocumentPanel):
         idle = not self._running
         can_restore = (idle and run is not None and run.weights is not None
                        and run is not self.current_run())
+        to_canvas = idle and run is not None and bool(self.canvas_changes(run))
         self.restore_button.setEnabled(can_restore)
+        self.to_canvas_button.setEnabled(to_canvas)
         self.rename_button.setEnabled(idle and run is not None)
         self.delete_button.setEnabled(idle and run is not None)
-        for action, enabled in zip(self.menu_actions, (can_restore, idle and run is not None,
+        for action, enabled in zip(self.menu_actions, (can_restore, to_canvas,
+                                                       idle and run is not None,
                                                        idle and run is not None)):
             action.setEnabled(enabled)
+
+    def _base_dir(self) -> str | None:
+        path = self.session.path
+        return os.path.dirname(os.path.abspath(path)) if path else None
+
+    def _restorable_data(self, run) -> DataSource | None:
+        if data_problem(run, self.session.project, self._base_dir()) is not None:
+            return None
+        return DataSource(**run.settings["data"])
+
+    def canvas_changes(self, run) -> list[str]:
+        """What Restore to Canvas would change for ``run``: some of "network", "training"
+        and "data" (data only when it can be restored)."""
+        try:
+            return RestoreRunToCanvas.changes(self.session.project, run,
+                                              self._restorable_data(run))
+        except (KeyError, TypeError, AttributeError):  # a run without a stored network
+            return []
 
     # -- acting -----------------------------------------------------------------------------
     def _target(self, run_id: str | None) -> str | None:
@@ -360,6 +475,32 @@ class RunsPanel(DocumentPanel):
             return False
         self.session.push(RestoreRun(self.session.project, run_id))
         self.select_run(run_id)
+        return True
+
+    def restore_to_canvas(self, run_id: str | None = None) -> bool:
+        """Put ``run_id``'s (default: the selected run's) network, training settings and
+        data back in the document and make it the current run; one undo step.  Data that
+        cannot be restored (its embedded CSV is no longer in the project) is left as it is,
+        and the status bar says so."""
+        run_id = self._target(run_id)
+        if run_id is None:
+            return False
+        project = self.session.project
+        run = project.run(run_id)
+        if not self.canvas_changes(run):
+            return False
+        problem = data_problem(run, project, self._base_dir())
+        data = None if problem else DataSource(**run.settings["data"])
+        positions = canvas_positions(project, run.settings["spec"])
+        self.session.push(RestoreRunToCanvas(project, run_id, positions, data))
+        self.select_run(run_id)
+        if problem and DataSource(**run.settings["data"]).to_dict() != project.data.to_dict():
+            self.statusMessage.emit(self.tr(
+                "Restored {0}'s network and settings; the current data is kept: {1}").format(
+                run.name, problem), 15000)
+        else:
+            self.statusMessage.emit(self.tr("Restored {0} to the canvas").format(run.name),
+                                    5000)
         return True
 
     def delete(self, run_id: str | None = None) -> bool:

@@ -329,10 +329,13 @@ def _base_dir(project: Project) -> str | None:
 
 
 # -- prepare ---------------------------------------------------------------------------------
-def prepare(project: Project, base_dir: str | None = None) -> TrainingJob:
+def prepare(project: Project, base_dir: str | None = None, loaded=None) -> TrainingJob:
     """Snapshot ``project`` and make everything ready for ``engine.training.fit``.
 
     ``base_dir``: the project file's folder, for a csv source that names a ``path``.
+    ``loaded``: ``(dataset, preprocessor)`` as :func:`load_encoded` gives them for the
+    project's data source and split settings, when the caller has loaded them already (the
+    window's data panel), so that the file is not read again; the job only reads them.
 
     Returns
     -------
@@ -350,8 +353,10 @@ def prepare(project: Project, base_dir: str | None = None) -> TrainingJob:
     data = copy.deepcopy(project.data)
     settings = copy.deepcopy(project.training)
 
-    dataset, preprocessor = load_encoded(data, project.embedded, training=settings,
-                                         base_dir=base_dir or _base_dir(project))
+    if loaded is None:
+        loaded = load_encoded(data, project.embedded, training=settings,
+                              base_dir=base_dir or _base_dir(project))
+    dataset, preprocessor = loaded
     loss = loss_registry.get(copy.deepcopy(settings.loss))
     n_features = int(dataset.n_features)
     n_outputs = output_units(dataset, loss)

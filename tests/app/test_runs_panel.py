@@ -1,6 +1,7 @@
 """The Runs panel in the real window, after real short trainings: the runs side by side,
-Restore (the views, predictions and exports follow), Delete, Rename in place, Compare on
-the loss plot, and all of it undoable."""
+Restore (the views, predictions and exports follow), Restore to Canvas (the run's network,
+settings and data come back), Delete, Rename in place, Compare on the loss plot, and all of
+it undoable."""
 
 import csv
 
@@ -11,6 +12,8 @@ from PySide6.QtGui import QAction
 from window_helpers import set_epochs
 
 from engine import metrics as metric_registry
+from nnstudio.document import examples, project_file
+from nnstudio.document.model import DataSource
 from nnstudio.panels.runs_panel import CURRENT_MARK
 from nnstudio.training import probes, runs, snapshot
 
@@ -257,11 +260,17 @@ def test_during_a_run_runs_can_be_compared_but_not_changed(window, qtbot, three_
     window.actions_by_name["train"].trigger()
     qtbot.waitUntil(lambda: window.controller.state == "running", timeout=TRAIN_TIMEOUT)
     assert not panel.restore_button.isEnabled() and not panel.delete_button.isEnabled()
-    assert not panel.rename_button.isEnabled()
+    assert not panel.rename_button.isEnabled() and not panel.to_canvas_button.isEnabled()
+    assert not panel.table.findChild(QAction, "runs_restore_to_canvas").isEnabled()
+    spec = window.session.project.spec()
     assert not panel.restore("run1") and not panel.delete("run1")
+    assert not panel.restore_to_canvas("run1") and window.session.project.spec() == spec
     panel.set_compared("run3", True)  # the run shown before: now compared with the live one
     assert window.loss_plot.overlay_names == ["Run 3"]
-    qtbot.waitUntil(lambda: window.loss_plot.n_epochs >= 1, timeout=TRAIN_TIMEOUT)
+    # an epoch has finished (the loss plot's tab is behind the runs list, so the progress
+    # bar says it: hidden views are updated when they show or the run ends)
+    qtbot.waitUntil(lambda: window.training_progress.epochs.value() >= 1,
+                    timeout=TRAIN_TIMEOUT)
     with qtbot.waitSignal(window.controller.finished, timeout=TRAIN_TIMEOUT):
         window.actions_by_name["stop"].trigger()
     qtbot.waitUntil(lambda: panel.table.rowCount() == 4)
@@ -269,6 +278,7 @@ def test_during_a_run_runs_can_be_compared_but_not_changed(window, qtbot, three_
     assert panel.cell("run4", "Status") == "stopped"
     click_row(qtbot, panel, "run1")
     assert panel.restore_button.isEnabled() and panel.delete_button.isEnabled()
+    assert panel.to_canvas_button.isEnabled()  # its learning rate is not the document's
 
 
 def test_a_new_document_empties_the_table_and_the_comparison(window, qtbot, three_runs):
@@ -280,3 +290,257 @@ def test_a_new_document_empties_the_table_and_the_comparison(window, qtbot, thre
     assert panel.table.rowCount() == 0 and panel.compared() == []
     assert window.loss_plot.overlay_names == []
     assert "No runs yet" in panel.hint.text()
+
+
+# -- Restore to Canvas ------------------------------------------------------------------------
+def double_click_palette(window, qtbot, layer_type: str) -> None:
+    palette = window.palette_widget
+    item = next(palette.item(i) for i in range(palette.count())
+                if palette.item(i).data(Qt.ItemDataRole.UserRole) == layer_type)
+    palette.scrollToItem(item)
+    rect = palette.visualItemRect(item)
+    qtbot.mouseClick(palette.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(palette.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def select_layer(window, node_id: str) -> None:
+    window.scene.clearSelection()
+    window.scene.node_items[node_id].setSelected(True)
+
+
+def type_units(window, qtbot, node_id: str, units: int) -> None:
+    select_layer(window, node_id)
+    box = window.inspector.fields["units"]
+    box.setFocus()
+    box.selectAll()
+    qtbot.keyClicks(box, str(units))
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    assert window.session.project.nodes[node_id].config["units"] == units
+
+
+def canvas_state(project):
+    """Everything of the network a person sees on the canvas, in the document's order."""
+    return ([(n.id, n.type, n.config, tuple(n.position)) for n in project.nodes.values()],
+            list(project.edges))
+
+
+@pytest.fixture
+def changed_network(window, qtbot):
+    """Run 1: the spirals example, 3 epochs at lr 0.01.  Then a dense layer inserted after
+    hidden2, hidden1 widened to 24 units, and Run 2: 4 epochs at lr 0.05."""
+    window.findChild(QAction, "action_example_spirals-classifier").trigger()
+    run1 = train(window, qtbot, 3, 0.01)
+    select_layer(window, "hidden2")
+    double_click_palette(window, qtbot, "dense")
+    assert ("hidden2", "dense1") in window.session.project.edges
+    type_units(window, qtbot, "hidden1", 24)
+    run2 = train(window, qtbot, 4, 0.05)
+    window.runs_dock.show()
+    window.runs_dock.raise_()
+    return run1, run2
+
+
+def test_restore_to_canvas_brings_back_the_run_network_and_settings(window, qtbot,
+                                                                    changed_network,
+                                                                    tmp_path):
+    panel, project = window.runs_panel, window.session.project
+    run1, run2 = changed_network
+    assert [n["id"] for n in run2.settings["spec"]["nodes"]] == [
+        "input", "hidden1", "hidden2", "output", "dense1"]
+    before = canvas_state(project)
+    select_layer(window, "hidden1")  # the inspector shows hidden1: 24 units
+    assert window.inspector.fields["units"].value() == 24
+    # Run 2 is what the canvas holds: nothing to restore
+    click_row(qtbot, panel, run2.id)
+    assert not panel.to_canvas_button.isEnabled()
+    menu_action = panel.table.findChild(QAction, "runs_restore_to_canvas")
+    assert not menu_action.isEnabled() and menu_action in panel.table.actions()
+    click_row(qtbot, panel, run1.id)
+    assert panel.to_canvas_button.isEnabled() and menu_action.isEnabled()
+    steps = window.session.undo_stack.count()
+    qtbot.mouseClick(panel.to_canvas_button, Qt.MouseButton.LeftButton)
+
+    # the document: Run 1's network, settings and data; Run 1 current
+    assert window.session.undo_stack.count() == steps + 1
+    assert project.spec() == run1.settings["spec"]
+    assert project.training.to_dict() == run1.settings["training"]
+    assert project.data.to_dict() == run1.settings["data"]
+    assert panel.current_run() is run1 and panel.cell(run1.id, "Current") == CURRENT_MARK
+    assert not panel.to_canvas_button.isEnabled() and not panel.restore_button.isEnabled()
+    assert "Restored Run 1" in window.statusBar().currentMessage()
+    # the canvas: Run 1's layers and connections; the layers that stayed did not move
+    assert set(window.scene.node_items) == {"input", "hidden1", "hidden2", "output"}
+    assert set(window.scene.edge_items) == {tuple(e) for e in run1.settings["spec"]["edges"]}
+    kept = {nid: pos for nid, _, _, pos in before[0] if nid != "dense1"}
+    assert {nid: tuple(n.position) for nid, n in project.nodes.items()} == kept
+    for nid, pos in kept.items():
+        item_pos = window.scene.node_items[nid].pos()
+        assert (item_pos.x(), item_pos.y()) == pos
+    # the inspector, the training panel and the summary show Run 1's
+    assert window.inspector.node_id == "hidden1"
+    assert window.inspector.fields["units"].value() == 16
+    assert window.training_panel.lr.value() == pytest.approx(0.01)
+    assert window.training_panel.epochs.value() == 3
+    window.summary_panel.flush()
+    assert [r[0] for r in window.summary_panel.rows()[:-1]] == [
+        "input", "hidden1", "hidden2", "output"]
+    assert window.summary_panel.total_params() == runs.run_network(run1).params.size
+    assert window.problems == [] and window.actions_by_name["train"].isEnabled()
+    # the current run's weights fit the document's network; the views show Run 1
+    job = snapshot.prepare(project)
+    job.network.set_weights(panel.current_run().weights)
+    np.testing.assert_array_equal(job.network.predict(job.x),
+                                  runs.run_network(run1).predict(job.x))
+    np.testing.assert_allclose(window.loss_plot.train_curve.getData()[1],
+                               run1.history["train"]["loss"])
+    np.testing.assert_array_equal(window.confusion_view.matrix,
+                                  independent_confusion(run1, project))
+
+    # one undo step: Run 2's network (dense1 where it was), settings and current run
+    window.actions_by_name["undo"].trigger()
+    assert canvas_state(project) == before
+    assert project.training.to_dict() == run2.settings["training"]
+    assert panel.current_run() is run2
+    assert set(window.scene.node_items) == {"input", "hidden1", "hidden2", "output", "dense1"}
+    assert window.inspector.fields["units"].value() == 24
+    assert window.training_panel.lr.value() == pytest.approx(0.05)
+    np.testing.assert_allclose(window.loss_plot.train_curve.getData()[1],
+                               run2.history["train"]["loss"])
+    window.actions_by_name["redo"].trigger()
+    assert project.spec() == run1.settings["spec"] and panel.current_run() is run1
+    assert project.training.to_dict() == run1.settings["training"]
+
+    # saved and reopened, the project keeps the restored state
+    path = tmp_path / "restored.nnproj"
+    window.person.will("save_path", str(path))
+    window.actions_by_name["save"].trigger()
+    assert window.open_path(str(path))
+    reopened = window.session.project
+    assert reopened.spec() == run1.settings["spec"]
+    assert reopened.training.to_dict() == run1.settings["training"]
+    assert window.runs_panel.current_run().id == run1.id
+    assert [tuple(n.position) for n in reopened.nodes.values()] == list(kept.values())
+    click_row(qtbot, panel, run1.id)
+    assert not panel.to_canvas_button.isEnabled()
+
+    # Train now trains Run 1's network with Run 1's settings
+    with qtbot.waitSignal(window.controller.finished, timeout=TRAIN_TIMEOUT):
+        window.actions_by_name["train"].trigger()
+    qtbot.waitUntil(lambda: window.controller.state == "idle")
+    run3 = reopened.runs[-1]
+    assert run3.id == "run3" and panel.current_run() is run3
+    assert run3.settings["spec"] == run1.settings["spec"]
+    assert run3.settings["training"] == run1.settings["training"]
+    assert len(run3.history["lr"]) == 3
+    assert {k: v.shape for k, v in run3.weights.items()} == {
+        k: v.shape for k, v in run1.weights.items()}
+
+
+def test_restore_to_canvas_places_new_layers_as_arrange_does(window, qtbot, changed_network):
+    """Back from Run 1 (arranged) to Run 2: dense1 comes back one Arrange column after
+    hidden2, a row lower, since output stands in that column; the others stay."""
+    from nnstudio.canvas.edit_ops import ARRANGE_DX, ARRANGE_DY
+
+    panel, project = window.runs_panel, window.session.project
+    run1, run2 = changed_network
+    assert panel.restore_to_canvas(run1.id)
+    window.actions_by_name["arrange"].trigger()
+    positions = {nid: tuple(n.position) for nid, n in project.nodes.items()}
+    assert positions["output"] == (positions["hidden2"][0] + ARRANGE_DX, 0.0)
+    assert panel.restore_to_canvas(run2.id)
+    assert project.spec() == run2.settings["spec"] and panel.current_run() is run2
+    x, y = project.nodes["dense1"].position
+    hx, hy = positions["hidden2"]
+    assert (x, y) == (hx + ARRANGE_DX, hy + ARRANGE_DY)
+    item = window.scene.node_items["dense1"]
+    assert (item.pos().x(), item.pos().y()) == (x, y)
+    assert {nid: tuple(project.nodes[nid].position) for nid in positions} == positions
+
+
+def test_restore_to_canvas_brings_back_the_run_data(window, qtbot):
+    panel, project = window.runs_panel, window.session.project
+    window.findChild(QAction, "action_example_spirals-classifier").trigger()
+    run1 = train(window, qtbot, 2, 0.01)
+    combo = window.data_panel.dataset
+    combo.setCurrentIndex(combo.findData("synthetic:circle"))
+    assert project.data.config["name"] == "circle"
+    window.runs_dock.show()
+    click_row(qtbot, panel, run1.id)
+    # the network and settings are Run 1's; the data is not
+    assert panel.canvas_changes(run1) == ["data"] and panel.to_canvas_button.isEnabled()
+    qtbot.mouseClick(panel.to_canvas_button, Qt.MouseButton.LeftButton)
+    assert project.data.to_dict() == run1.settings["data"]
+    assert window.data_panel.dataset.currentData() == "synthetic:spirals"
+    window.actions_by_name["undo"].trigger()
+    assert project.data.config["name"] == "circle"
+
+
+SMALL_CSV = "a,b,label\n" + "".join(
+    f"{(i * 37 % 101) / 50 - 1:.3f},{(i * 53 % 97) / 48 - 1:.3f},{'yes' if i % 3 else 'no'}\n"
+    for i in range(90))
+
+
+def test_data_no_longer_in_the_project_stays_as_it_is(window, qtbot, tmp_path):
+    """A run trained on an embedded CSV, after the project changed to another dataset (the
+    CSV left the project with it): the network and settings come back, the data stays,
+    and the status bar says why."""
+    project = examples.spirals_classifier()
+    project.data = DataSource("csv", {"file": "small.csv", "target": "label"})
+    project.embedded = {"small.csv": SMALL_CSV.encode()}
+    path = tmp_path / "small.nnproj"
+    project_file.save(project, path)
+    assert window.open_path(str(path), ask=False)
+    panel, project = window.runs_panel, window.session.project
+    run1 = train(window, qtbot, 2, 0.01)
+    combo = window.data_panel.dataset
+    combo.setCurrentIndex(combo.findData("synthetic:spirals"))
+    assert project.data.kind == "synthetic" and "small.csv" not in project.embedded
+    type_lr(window, qtbot, 0.2)
+    window.runs_dock.show()
+    click_row(qtbot, panel, run1.id)
+    assert panel.canvas_changes(run1) == ["training"]
+    qtbot.mouseClick(panel.to_canvas_button, Qt.MouseButton.LeftButton)
+    assert project.training.to_dict() == run1.settings["training"]
+    assert project.spec() == run1.settings["spec"]
+    assert project.data.kind == "synthetic"  # kept
+    message = window.statusBar().currentMessage()
+    assert "current data is kept" in message and "small.csv" in message
+    assert window.person.errors == []
+    window.actions_by_name["undo"].trigger()
+    assert project.training.optimizer["lr"] == pytest.approx(0.2)
+
+
+def test_replace_network_reaches_the_exact_order_and_back(qtbot):
+    """Layers listed in another order, a layer whose type changed under the same id, and
+    merge inputs in another order: the result is exactly the wanted network, and replacing
+    back gives exactly the first one (what undo relies on)."""
+    import copy
+
+    from nnstudio.document.model import Node, Project
+    from nnstudio.editor.commands import replace_network
+
+    def network(nodes, edges):
+        project = Project()
+        for nid, kind, pos in nodes:
+            project.add_node(Node(nid, kind, {"units": 4} if kind == "dense" else {}, pos))
+        for edge in edges:
+            project.connect(*edge)
+        return project
+
+    first = network([("input", "input", (0, 0)), ("a", "dense", (1, 0)),
+                     ("b", "dense", (1, 1)), ("sum", "add", (2, 0))],
+                    [("input", "a"), ("input", "b"), ("a", "sum"), ("b", "sum")])
+    second = network([("input", "input", (5, 5)), ("b", "dense", (6, 6)),
+                      ("a", "dense", (7, 7)), ("sum", "concatenate", (8, 8))],
+                     [("input", "b"), ("input", "a"), ("b", "sum"), ("a", "sum")])
+    project = copy.deepcopy(first)
+    seen = []
+    project.subscribe(lambda change: seen.append(change.kind))
+    replace_network(project, list(second.nodes.values()), list(second.edges))
+    assert canvas_state(project) == canvas_state(second)
+    assert project.spec() == second.spec()
+    replace_network(project, list(first.nodes.values()), list(first.edges))
+    assert canvas_state(project) == canvas_state(first)
+    seen.clear()
+    replace_network(project, list(first.nodes.values()), list(first.edges))
+    assert seen == []  # nothing differs: nothing is touched

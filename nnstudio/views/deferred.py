@@ -1,0 +1,72 @@
+"""Updates for views that nobody can see wait until their dock shows.
+
+While a run trains, most views sit in tabs behind another one.  Handing each of them every
+update costs the GUI thread (and, through the GIL, the training thread) work whose result
+nobody sees, so a view's updates are held back while its dock is hidden and handed over at
+once when the dock shows -- or when the run ends, so that every view holds the final state.
+
+Two kinds of update: *accumulated* ones (lists of epochs) are concatenated while held back,
+so a view that keeps a history misses nothing; *latest* ones (a decision-boundary grid, a set
+of histograms) replace each other, since only the newest matters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QDockWidget
+
+
+class DeferredUpdates(QObject):
+    """Holds back updates of the views in hidden docks.
+
+    ``send(dock, method, value, accumulate=False)`` calls ``method(value)`` now when ``dock``
+    shows, else keeps it: one pending value per (dock, method), a list extended by each
+    accumulated update.  Pending updates go out in the order they first arrived when their
+    dock shows, and all of them on ``flush()``; ``clear()`` drops them (the views are being
+    cleared anyway).
+    """
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._pending: dict[tuple[int, Callable], list] = {}
+        self._docks: dict[int, QDockWidget] = {}
+
+    @staticmethod
+    def showing(dock: QDockWidget) -> bool:
+        """True when the dock's contents can be seen: shown, and the current tab if tabbed
+        (Qt hides the docks of the other tabs)."""
+        return dock.isVisible() and not dock.visibleRegion().isEmpty()
+
+    def send(self, dock: QDockWidget, method: Callable, value, accumulate: bool = False):
+        key = (id(dock), method)
+        if self.showing(dock):
+            self._shown(dock)  # what was held back first, in order
+            method(value)
+            return
+        if id(dock) not in self._docks:
+            self._docks[id(dock)] = dock
+            dock.visibilityChanged.connect(lambda visible, d=dock: visible and self._shown(d))
+        if accumulate:
+            self._pending.setdefault(key, [method, []])[1].extend(value)
+        else:
+            self._pending[key] = [method, value]
+
+    def pending(self, dock: QDockWidget) -> int:
+        """How many updates of ``dock`` are held back."""
+        return sum(1 for (dock_id, _m) in self._pending if dock_id == id(dock))
+
+    def flush(self) -> None:
+        """Hand every held-back update to its view now."""
+        pending, self._pending = self._pending, {}
+        for method, value in pending.values():
+            method(value)
+
+    def clear(self) -> None:
+        self._pending = {}
+
+    def _shown(self, dock: QDockWidget) -> None:
+        for key in [k for k in self._pending if k[0] == id(dock)]:
+            method, value = self._pending.pop(key)
+            method(value)
