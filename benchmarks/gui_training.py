@@ -165,7 +165,10 @@ def through_gui(window, app) -> tuple[float, list[float]]:
     controller.finished.connect(finished)
     controller.finished.connect(loop.quit)
     timer.start()
-    window.actions_by_name["train"].trigger()
+    train = window.actions_by_name["train"]
+    if not train.isEnabled():
+        raise RuntimeError(f"Train is disabled: {train.toolTip()}")
+    train.trigger()
     if not done:
         loop.exec()  # the application's own event loop, as while a person watches
     timer.stop()
@@ -213,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
             window.resize(1280, 800)
             window.show()
             assert window.open_path(path, ask=False), f"could not open {path}"
+            while window.data_panel.loading():  # a large CSV loads in the background
+                app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
             if args.tabbed:
                 for dock_attr in window.LAZY_VIEWS:
                     window._view(dock_attr)
