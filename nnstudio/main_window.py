@@ -807,6 +807,8 @@ class MainWindow(QMainWindow):
         # The session keeps one Project object and replaces its content, so the scene and
         # the panels stay subscribed (its "reset" notification rebuilt them already).
         self._deferred.clear()
+        if not self.controller.is_running():
+            self.training_progress.setVisible(False)  # of the previous document's run
         if self.controller.is_running():
             # a run of the previous document must not become a run of this one
             self._job_running = None
@@ -1110,6 +1112,7 @@ class MainWindow(QMainWindow):
         if run is self._shown_run or self.controller.state != "idle":
             return
         self._shown_run = run
+        self.training_progress.setVisible(False)  # its figures were of the last training
         if run is None:
             for view in self._built_views():
                 view.clear()

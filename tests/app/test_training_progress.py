@@ -73,3 +73,19 @@ def test_paused_time_is_not_counted_and_a_new_run_starts_from_zero(window, qtbot
         assert progress.epochs.value() == 0  # started again from zero
         assert progress.elapsed < 0.5
     assert progress.epochs.value() == 2
+
+
+def test_the_progress_goes_when_another_run_or_document_is_shown(window, qtbot):
+    for _ in range(2):
+        with qtbot.waitSignal(window.controller.finished, timeout=TRAIN_TIMEOUT):
+            start(window, qtbot, 2) if not window.session.project.runs else \
+                window.actions_by_name["train"].trigger()
+    assert window.training_progress.isVisible()
+    assert window.runs_panel.restore("run1")  # the bars were of run 2's training
+    assert not window.training_progress.isVisible()
+    with qtbot.waitSignal(window.controller.finished, timeout=TRAIN_TIMEOUT):
+        window.actions_by_name["train"].trigger()
+    assert window.training_progress.isVisible()
+    window.session.undo_stack.setClean()
+    window.open_example("xor-playground")
+    assert not window.training_progress.isVisible()
