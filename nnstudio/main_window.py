@@ -515,10 +515,16 @@ class MainWindow(QMainWindow):
         self.runs_panel.statusMessage.connect(self.statusBar().showMessage)
         self.controller.failed.connect(self._training_failed)
         self.data_panel.loadFinished.connect(self.validate)  # sizes known, Train allowed
+        # the document's own notification, not the undo stack's index: a setting typed
+        # again within a second merges into the previous undo step without a new index
+        self.session.project.subscribe(self._document_changed)
+
+    def _document_changed(self, change) -> None:
+        if change.kind == "training":
+            self._forward_live_settings()
 
     @Slot(int)
     def _undo_index_changed(self, _index: int) -> None:
-        self._forward_live_settings()
         self.validate()
 
     def _forward_live_settings(self) -> None:
@@ -1081,13 +1087,15 @@ class MainWindow(QMainWindow):
             self.tr("Weights reset: the next run starts from freshly initialized weights"), 5000)
 
     def _training_finished(self, result: dict) -> None:
-        # every view shows the run's final state, hidden or not (a dropped run: nothing)
-        self._deferred.flush() if self._job_running is not None else self._deferred.clear()
         job, self._job_running = self._job_running, None
         status = result.get("status")
         if job is None:  # dropped: the window closes or shows another document
+            self._deferred.clear()
             self._update_training_actions()
             return
+        # every view shows the run's final state, hidden or not; a view that cannot draw
+        # it (say, a diverged run's NaN) is logged and never costs the run
+        self._deferred.flush()
         if status == "diverged" and result.get("message"):
             self.show_error(self.tr("Training diverged"), result["message"])
         if status == "error" or not (result.get("history") or {}).get("lr"):

@@ -193,7 +193,14 @@ def histogram(values, bins: int = HISTOGRAM_BINS) -> dict:
     if v.size == 0:
         return {"counts": np.zeros(int(bins), dtype=np.int64),
                 "edges": np.linspace(0.0, 1.0, int(bins) + 1)}
-    counts, edges = np.histogram(v, bins=int(bins))
+    span = float(v.max()) - float(v.min())
+    if np.isfinite(span):
+        counts, edges = np.histogram(v, bins=int(bins))
+    else:  # values near the float64 limits (a diverging network): bin them scaled down
+        scale = float(np.abs(v).max())
+        counts, edges = np.histogram(v / scale, bins=int(bins))
+        with np.errstate(over="ignore"):
+            edges = edges * scale
     return {"counts": counts.astype(np.int64), "edges": edges}
 
 

@@ -55,12 +55,17 @@ def grid_rgb(values: np.ndarray, classification: bool,
         classes, confidence = probes.classes_and_confidence(values)
         k = max(2, values.shape[-1])
         t = np.clip((confidence - 1.0 / k) / (1 - 1.0 / k), 0, 1) * _STRENGTH
+        t = np.nan_to_num(t, nan=0.0)  # a diverged network's NaN: white
         colors = np.array([_class_color(c) for c in range(k)], dtype=np.float64)
         rgb = 255 + (colors[classes] - 255) * t[..., None]
         return np.clip(rgb, 0, 255).astype(np.uint8)
     v = values[..., 0].astype(np.float64)
-    lo, hi = levels if levels is not None else (float(np.nanmin(v)), float(np.nanmax(v)))
-    scaled = np.clip((v - lo) / (hi - lo if hi > lo else 1.0), 0, 1)
+    finite = v[np.isfinite(v)]
+    lo, hi = levels if levels is not None else (
+        (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0))
+    with np.errstate(all="ignore"):  # a diverged network's NaN and inf: the low end
+        scaled = np.nan_to_num(np.clip((v - lo) / (hi - lo if hi > lo else 1.0), 0, 1),
+                               nan=0.0)
     lut = pg.colormap.get(REGRESSION_MAP).getLookupTable(nPts=256, alpha=False)
     return lut[(scaled * 255).astype(np.int64)].astype(np.uint8)
 

@@ -12,10 +12,13 @@ of histograms) replace each other, since only the newest matters.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QDockWidget
+
+log = logging.getLogger(__name__)
 
 
 class DeferredUpdates(QObject):
@@ -61,7 +64,7 @@ class DeferredUpdates(QObject):
         """Hand every held-back update to its view now."""
         pending, self._pending = self._pending, {}
         for method, value in pending.values():
-            method(value)
+            _call(method, value)
 
     def clear(self) -> None:
         self._pending = {}
@@ -69,4 +72,12 @@ class DeferredUpdates(QObject):
     def _shown(self, dock: QDockWidget) -> None:
         for key in [k for k in self._pending if k[0] == id(dock)]:
             method, value = self._pending.pop(key)
-            method(value)
+            _call(method, value)
+
+
+def _call(method: Callable, value) -> None:
+    """``method(value)``; one view that fails leaves the others their updates."""
+    try:
+        method(value)
+    except Exception:  # noqa: BLE001 - a view's drawing error must not stop the rest
+        log.exception("a view could not show an update")
