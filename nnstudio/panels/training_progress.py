@@ -38,8 +38,7 @@ class TrainingProgress(QWidget):
         self.iterations = named(QProgressBar(), "iterationProgress",
                                 self.tr("Iterations in the epoch"),
                                 self.tr("Iterations (batches) done in the current epoch"))
-        for bar, width in ((self.epochs, 150), (self.iterations, 110)):
-            bar.setFixedWidth(width)
+        for bar in (self.epochs, self.iterations):
             bar.setMaximumHeight(16)
             bar.setTextVisible(True)
         self.epochs.setFormat(self.tr("epoch %v/%m"))
@@ -106,10 +105,9 @@ class TrainingProgress(QWidget):
         self._total_iterations = 0
         self._epoch_rate = None
         self._batch_size = 0
-        self.epochs.setRange(0, 1)
-        self.epochs.setValue(0)
-        self.iterations.setRange(0, 1)
-        self.iterations.setValue(0)
+        for bar in (self.epochs, self.iterations):
+            _set_range(bar, 1)
+            bar.setValue(0)
 
     def _state_changed(self, state: str) -> None:
         if state == "running":
@@ -132,12 +130,15 @@ class TrainingProgress(QWidget):
         if job is not None:
             epochs = int(job.training.epochs)
             self._batch_size = int(job.training.batch_size)
-            self.epochs.setRange(0, max(1, epochs))
+            _set_range(self.epochs, max(1, epochs))
         self.setVisible(True)
 
     def _batch_ended(self, epoch: int, batch: int, iteration: int, per_epoch: int) -> None:
-        self.iterations.setRange(0, max(1, per_epoch))
+        _set_range(self.iterations, max(1, per_epoch))
         self.iterations.setValue(batch + 1)
+        # epochs before this batch's are done: the bar moves with the batches, not only
+        # when the (paced, less frequent) epoch results arrive
+        self.epochs.setValue(max(self.epochs.value(), min(epoch, self.epochs.maximum())))
         self._iterations_done = iteration
         self._total_iterations = per_epoch * self.epochs.maximum()
         self._refresh()
@@ -154,3 +155,12 @@ class TrainingProgress(QWidget):
 
     def _refresh(self) -> None:
         self.figures.setText(self.text())
+
+
+def _set_range(bar: QProgressBar, maximum: int) -> None:
+    """``bar`` counts 0 .. ``maximum``, wide enough for its text at the largest count."""
+    if bar.maximum() == maximum and bar.minimum() == 0:
+        return
+    bar.setRange(0, maximum)
+    text = bar.format().replace("%v", str(maximum)).replace("%m", str(maximum))
+    bar.setFixedWidth(max(90, bar.fontMetrics().horizontalAdvance(text) + 24))

@@ -89,3 +89,21 @@ def test_the_progress_goes_when_another_run_or_document_is_shown(window, qtbot):
     window.session.undo_stack.setClean()
     window.open_example("xor-playground")
     assert not window.training_progress.isVisible()
+
+
+def test_the_epoch_bar_follows_the_batches_and_the_counts_fit_their_bars(window, qtbot):
+    start(window, qtbot, 100_000)
+    progress = window.training_progress
+    batches = []
+    window.controller.batchEnded.connect(lambda *args: batches.append(args))
+    qtbot.waitUntil(lambda: len(batches) >= 3 and batches[-1][0] >= 2, timeout=TRAIN_TIMEOUT)
+    window.actions_by_name["pause"].trigger()
+    qtbot.waitUntil(lambda: window.controller.state == "paused", timeout=TRAIN_TIMEOUT)
+    epoch = batches[-1][0]  # 0-based: the epochs before it are finished
+    assert progress.epochs.value() >= epoch
+    for bar in (progress.epochs, progress.iterations):
+        text = bar.text()
+        assert bar.fontMetrics().horizontalAdvance(text) < bar.width(), text
+    assert progress.epochs.text() == f"epoch {progress.epochs.value()}/100000"
+    with qtbot.waitSignal(window.controller.finished, timeout=TRAIN_TIMEOUT):
+        window.actions_by_name["stop"].trigger()
