@@ -11,10 +11,11 @@ import importlib
 import os
 import re
 
-from PySide6.QtCore import QByteArray, QEvent, QMimeData, QSettings, QSize, Qt, QTimer, Slot
+from PySide6.QtCore import (QByteArray, QCoreApplication, QEvent, QMimeData, QSettings,
+                            QSize, Qt, QTimer, Slot)
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QFrame, QLabel,
-                               QMainWindow, QMessageBox, QScrollArea, QToolButton)
+                               QMainWindow, QMessageBox, QScrollArea, QTabBar, QToolButton)
 
 from engine import spec as spec_check
 from nnstudio import __version__, autosave, export_actions, help_texts
@@ -127,6 +128,7 @@ class MainWindow(QMainWindow):
     # -- construction -----------------------------------------------------------------------
     def _dock(self, object_name: str, title: str, widget, area, icon_name: str,
               scroll: bool = False) -> QDockWidget:
+        """A dock holding ``widget``, added to ``area`` (None: placed by _tab_group)."""
         dock = QDockWidget(title, self)
         named(dock, object_name, title)
         if scroll:
@@ -139,8 +141,40 @@ class MainWindow(QMainWindow):
         dock.setWidget(widget)
         self._set_icon(dock.toggleViewAction(), icon_name)
         dock.toggleViewAction().setObjectName(f"view_{object_name}")
-        self.addDockWidget(area, dock)
+        if area is not None:
+            self.addDockWidget(area, dock)
         return dock
+
+    def _tab_group(self, area, docks: list[QDockWidget]) -> None:
+        """``docks`` as one tab group in ``area``, in this order, the first one on top.
+
+        Qt makes a tab bar for a new tab group by laying the window out first when another
+        group already has one; if the layout is pending then (a dock just added, or moved out
+        of its own place by tabifyDockWidget), that layout asks the half-made group for its tab
+        bar and it is made twice.  The spare copy, with the first two tabs, is only
+        deleteLater()'d: until an event loop runs it stays drawn over the bottom docks.  So
+        the other docks are never added on their own (tabifyDockWidget adds them) and the
+        layout is settled before the group is made.
+        """
+        self.addDockWidget(area, docks[0])
+        self.layout().activate()
+        for dock in docks[1:]:
+            self.tabifyDockWidget(docks[0], dock)
+        docks[0].raise_()
+
+    def restoreState(self, state, version: int = 0) -> bool:
+        """QMainWindow.restoreState, with the tab bars it replaces gone at once.
+
+        Qt gives every restored tab group a new tab bar and deleteLater()s the old ones
+        without hiding them when it lays the window out (at once if it is shown, else when it
+        is): until an event loop ran, they would stay drawn over the docks.
+        """
+        before = [bar for bar in self.findChildren(QTabBar) if bar.parentWidget() is self]
+        restored = super().restoreState(state, version)
+        self.layout().activate()  # a hidden window too: the old bars are let go of now
+        for bar in before:  # only the deletions Qt has asked for; other bars are untouched
+            QCoreApplication.sendPostedEvents(bar, QEvent.Type.DeferredDelete)
+        return restored
 
     def _build_docks(self) -> None:
         self.palette_widget = Palette(icon)
@@ -154,12 +188,11 @@ class MainWindow(QMainWindow):
                                        left, "panel-layers")
         self.inspector_dock = self._dock("inspectorDock", self.tr("Inspector"), self.inspector,
                                          right, "panel-inspector", scroll=True)
-        self.data_dock = self._dock("dataDock", self.tr("Data"), self.data_panel, right,
+        self.data_dock = self._dock("dataDock", self.tr("Data"), self.data_panel, None,
                                     "panel-data", scroll=True)
         self.training_dock = self._dock("trainingDock", self.tr("Training"),
-                                        self.training_panel, right, "panel-training", scroll=True)
-        self.tabifyDockWidget(self.data_dock, self.training_dock)
-        self.data_dock.raise_()
+                                        self.training_panel, None, "panel-training", scroll=True)
+        self._tab_group(right, [self.data_dock, self.training_dock])
         self.plots_dock = self._lazy_dock("plotsDock", self.tr("Plots"), "panel-plots")
         self.confusion_dock = self._lazy_dock("confusionDock", self.tr("Confusion matrix"),
                                               "panel-plots")
@@ -174,23 +207,20 @@ class MainWindow(QMainWindow):
         self.step_dock = self._lazy_dock("stepDock", self.tr("Step"), "panel-plots")
         self.neuron_panel = NeuronPanel(self.session, data_shape=self._data_shape)
         self.neuron_dock = self._dock("neuronDock", self.tr("Neurons"), self.neuron_panel,
-                                      Qt.DockWidgetArea.BottomDockWidgetArea, "layer-dense")
+                                      None, "layer-dense")
         self.problems_panel = ProblemsPanel()
         self.problems_dock = self._dock("problemsDock", self.tr("Problems"),
-                                        self.problems_panel,
-                                        Qt.DockWidgetArea.BottomDockWidgetArea, "panel-inspector")
+                                        self.problems_panel, None, "panel-inspector")
         self.summary_panel = SummaryPanel()
         self.summary_dock = self._dock("summaryDock", self.tr("Summary"), self.summary_panel,
-                                       Qt.DockWidgetArea.BottomDockWidgetArea, "panel-layers")
+                                       None, "panel-layers")
         self.runs_panel = RunsPanel(self.session)
-        self.runs_dock = self._dock("runsDock", self.tr("Runs"), self.runs_panel,
-                                    Qt.DockWidgetArea.BottomDockWidgetArea, "train")
-        self.tabifyDockWidget(self.plots_dock, self.runs_dock)  # beside the loss plot
-        for dock in (self.confusion_dock, self.boundary_dock, self.gradient_dock,
-                     self.regression_dock, self.histograms_dock, self.step_dock,
-                     self.neuron_dock, self.problems_dock, self.summary_dock):
-            self.tabifyDockWidget(self.plots_dock, dock)
-        self.plots_dock.raise_()
+        self.runs_dock = self._dock("runsDock", self.tr("Runs"), self.runs_panel, None, "train")
+        self._tab_group(Qt.DockWidgetArea.BottomDockWidgetArea, [
+            self.plots_dock, self.runs_dock,  # the runs beside the loss plot
+            self.confusion_dock, self.boundary_dock, self.gradient_dock, self.regression_dock,
+            self.histograms_dock, self.step_dock, self.neuron_dock, self.problems_dock,
+            self.summary_dock])
         # every view: "Export image… / Export data…" in its context menu (view_export.py)
         self.view_exports = ViewExports(self)
         for dock_attr in self.LAZY_VIEWS:
@@ -214,8 +244,7 @@ class MainWindow(QMainWindow):
         placeholder = named(QLabel(title), f"{object_name}Placeholder", title)
         placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         placeholder.setMinimumHeight(200)  # the plots' height: the layout does not jump
-        return self._dock(object_name, title, placeholder,
-                          Qt.DockWidgetArea.BottomDockWidgetArea, icon_name)
+        return self._dock(object_name, title, placeholder, None, icon_name)
 
     def _view(self, dock_attr: str):
         dock = getattr(self, dock_attr)
