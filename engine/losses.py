@@ -181,10 +181,16 @@ class Loss(Configurable):
                 f"{self.name} on {activation} outputs treats class probabilities as numbers; "
                 "it trains, but cross-entropy learns faster and is what classification "
                 "expects")))
-        if targets is not None and targets.kind in ("integer", "one_hot"):
+        if targets is not None and targets.kind == "one_hot":
             found.append(Fit("warning", (
-                f"{self.name} on class labels: the labels look like classes; a classification "
-                "loss (cross-entropy) with a softmax or sigmoid output fits them better")))
+                f"{self.name} on one-hot class labels: a classification loss (cross-entropy) "
+                "with a softmax output fits them better")))
+        elif targets is not None and targets.kind == "integer":
+            # whole numbers may be classes or counted values (a regression target): say both
+            found.append(Fit("warning", (
+                f"{self.name} on whole-number targets 0..{targets.high:g}: if they are class "
+                "labels, a classification loss (cross-entropy) with a softmax or sigmoid "
+                f"output fits them better; if they are values to predict, {self.name} fits")))
         if targets is not None and targets.columns != n_outputs:
             found.append(Fit("error", (
                 f"the targets have {targets.columns} column(s) but the output layer has "
@@ -570,8 +576,10 @@ class SparseCategoricalCrossEntropy(_Weighted, _ClassificationLoss):
                 "column; the targets are not whole numbers >= 0")))
         elif targets.n_classes is not None and targets.n_classes > n_outputs:
             found.append(Fit("error", (
-                f"the labels go up to class {targets.n_classes - 1} but the output layer has "
-                f"only {n_outputs} units; it needs one unit per class")))
+                f"the targets go up to {targets.n_classes - 1}, which as class labels needs "
+                f"{targets.n_classes} output units, but the output layer has only {n_outputs}: "
+                "set its units to auto; if the targets are values to predict (regression), "
+                "use a regression loss such as mse with a linear output")))
         elif targets.n_classes is not None and targets.n_classes < n_outputs:
             found.append(Fit("warning", (
                 f"the output layer has {n_outputs} units for {targets.n_classes} classes: the "

@@ -15,6 +15,9 @@ import time
 
 from PySide6.QtGui import QUndoCommand
 
+from engine import layers as layer_registry
+from engine import losses as loss_registry
+from engine import metrics as metric_registry
 from nnstudio.document.model import DataSource, Node, Project, Run, TrainingSettings
 from nnstudio.training.runs import last_trained_run
 
@@ -153,14 +156,17 @@ class Disconnect(QUndoCommand):
 class SetTraining(QUndoCommand):
     """Change training settings.  Changes of the same settings less than ``MERGE_SECONDS``
     apart merge (a spin box's arrow held down is one undo step); a later change of the same
-    setting is a step of its own."""
+    setting is a step of its own.  ``merge=False``: never merge (a discrete choice, such as a
+    metric ticked, is one step however quickly the next follows)."""
 
     MERGE_SECONDS = 1.0
 
-    def __init__(self, project: Project, **changes):
+    def __init__(self, project: Project, *, merge: bool = True, **changes):
         names = ", ".join(changes)
         super().__init__(_tr("Set {0}").format(names))
         self.project = project
+        # a discrete choice (a metric ticked) is a step of its own however quick the next
+        self.merge = merge
         self.new = copy.deepcopy(changes)
         self.old = {k: copy.deepcopy(getattr(project.training, k)) for k in changes}
         self.at = time.monotonic()
@@ -169,7 +175,8 @@ class SetTraining(QUndoCommand):
         return SET_TRAINING_ID
 
     def mergeWith(self, other):
-        if (not isinstance(other, SetTraining) or set(other.new) != set(self.new)
+        if (not isinstance(other, SetTraining) or not (self.merge and other.merge)
+                or set(other.new) != set(self.new)
                 or other.at - self.at > self.MERGE_SECONDS):
             return False
         self.new, self.at = other.new, other.at
@@ -198,6 +205,101 @@ class SetData(QUndoCommand):
 
     def undo(self):
         self.project.set_data(*self.old)
+
+
+# What a network for each task starts from: its loss, its output activation, its metric.
+TASK_DEFAULTS = {
+    metric_registry.CLASSIFICATION: {"loss": "sparse_categorical_crossentropy",
+                                     "activation": "softmax", "metric": "accuracy"},
+    metric_registry.REGRESSION: {"loss": "mse", "activation": "linear", "metric": "mae"},
+}
+
+
+def loss_task(loss: dict) -> str | None:
+    """The task ("classification" / "regression") of a loss config; None if unknown."""
+    try:
+        return loss_registry.LOSSES.cls(loss.get("name", "")).task
+    except Exception:  # noqa: BLE001 -- an unknown name: the spec check reports it
+        return None
+
+
+def metric_name(metric) -> str:
+    """The name of a metric given by name or config (``{"name": "f1", ...}``)."""
+    return metric.get("name", "") if isinstance(metric, dict) else metric
+
+
+def metric_task(metric) -> str | None:
+    """The task of a metric given by name or config; None if unknown."""
+    try:
+        return metric_registry.METRICS.cls(metric_name(metric)).task
+    except Exception:  # noqa: BLE001 -- an unknown name: training reports it
+        return None
+
+
+def metrics_for_task(task: str | None) -> list[str]:
+    """Registered metric names made for ``task`` (all of them when it is unknown)."""
+    return [n for n in metric_registry.names()
+            if task is None or metric_registry.METRICS.cls(n).task == task]
+
+
+def fitting_metrics(metrics: list, task: str | None) -> list:
+    """``metrics`` without those of another task; any dropped one is replaced by the task's
+    default metric (``TASK_DEFAULTS``), so that a run always records something."""
+    if task not in TASK_DEFAULTS:
+        return list(metrics)
+    kept = [copy.deepcopy(m) for m in metrics if metric_task(m) == task]
+    default = TASK_DEFAULTS[task]["metric"]
+    if len(kept) < len(metrics) and default not in map(metric_name, kept):
+        kept.insert(0, default)
+    return kept
+
+
+def output_node(project: Project) -> str | None:
+    """The id of the layer that ends the network (the only one without an outgoing
+    connection, other than the input); None while there is no single one."""
+    sources = {s for s, _t in project.edges}
+    sinks = [nid for nid, node in project.nodes.items()
+             if nid not in sources and node.type != "input"]
+    return sinks[0] if len(sinks) == 1 else None
+
+
+class SetDataForTask(QUndoCommand):
+    """Replace the data source; when the new data is of another task than the loss
+    (classification <-> regression), also set the loss, the metrics and the output layer's
+    activation to that task's defaults (``TASK_DEFAULTS``).  One undo step restores all.
+
+    ``task``: the new data's task, or None when it is not known before loading (then only
+    the data changes).
+    """
+
+    def __init__(self, project: Project, data: DataSource, task: str | None,
+                 embedded: dict | None = None, text: str | None = None, parent_command=None):
+        super().__init__(text or _tr("Change data"), parent_command)
+        # the parts live in a Python list, not as Qt child commands: PySide does not hand
+        # children to their parent, and collecting them under it crashes (canvas.edit_ops)
+        self.parts: list[QUndoCommand] = [SetData(project, data, embedded)]
+        if task not in TASK_DEFAULTS or loss_task(project.training.loss) in (None, task):
+            return
+        defaults = TASK_DEFAULTS[task]
+        self.parts.append(SetTraining(
+            project, loss={"name": defaults["loss"]},
+            metrics=fitting_metrics(project.training.metrics, task)))
+        out = output_node(project)
+        if out is None:
+            return
+        node = project.nodes[out]
+        accepted = layer_registry.LAYERS.parameters(node.type)
+        if "activation" in accepted and node.config.get("activation") != defaults["activation"]:
+            config = dict(node.config, activation=defaults["activation"])
+            self.parts.append(SetNodeConfig(project, out, config))
+
+    def redo(self):
+        for part in self.parts:
+            part.redo()
+
+    def undo(self):
+        for part in reversed(self.parts):
+            part.undo()
 
 
 class AddRun(QUndoCommand):

@@ -1,8 +1,10 @@
 """The data panel: choose a dataset (synthetic, built-in real data, an imported CSV) and see
 what it holds.
 
-Changing the dataset is one undo step (``SetData``); the input and output layers take their
-sizes from it (the window revalidates after every change of the undo stack).
+Changing the dataset is one undo step (``SetDataForTask``); the input and output layers take
+their sizes from it (the window revalidates after every change of the undo stack).  A dataset
+of another task (classification <-> regression) also sets the loss, the metrics and the output
+activation to that task's defaults, in the same step.
 
 Below the chooser: name, rows, features after encoding, task and split sizes; the class
 balance (with a warning for strong imbalance and the choice of balanced class weights in the
@@ -32,7 +34,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFo
 from engine import losses
 from engine.data import builtin, synthetic
 from nnstudio.document.model import DataSource
-from nnstudio.editor.commands import SetData, SetTraining
+from nnstudio.editor.commands import SetDataForTask, SetTraining
 from nnstudio.panels import data_facts, data_loader
 from nnstudio.panels.base import DocumentPanel
 from nnstudio.panels.data_facts import IMBALANCE
@@ -526,8 +528,10 @@ class DataPanel(DocumentPanel):
         if kind == "builtin":
             if current.kind == "builtin" and current.config.get("name") == name:
                 return
-            self.session.push(SetData(self.session.project, DataSource("builtin", {"name": name}),
-                                      text=self.tr("Use dataset {0}").format(name)))
+            self.session.push(SetDataForTask(
+                self.session.project, DataSource("builtin", {"name": name}),
+                builtin.BUILTIN_DATASETS.cls(name).task,
+                text=self.tr("Use dataset {0}").format(name)))
             return
         if kind != "synthetic":
             return  # the CSV entry: already the project's data
@@ -544,8 +548,9 @@ class DataPanel(DocumentPanel):
         if current.kind == "synthetic" and name != current.config.get("name"):
             # a new dataset starts from its own defaults, keeping the sample count and seed
             config["noise"] = synthetic.DATASETS.get(name).config()["noise"]
-        self.session.push(SetData(self.session.project, DataSource("synthetic", config),
-                                  text=self.tr("Use dataset {0}").format(name)))
+        self.session.push(SetDataForTask(self.session.project, DataSource("synthetic", config),
+                                         synthetic.DATASETS.cls(name).task,
+                                         text=self.tr("Use dataset {0}").format(name)))
 
     def _set_class_weights(self) -> None:
         if self._updating:
