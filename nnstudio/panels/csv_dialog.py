@@ -12,7 +12,7 @@ column; the target and the task can be chosen.  Scaling and missing values becom
 defaults); the task override is a ``read_csv`` option in the source's config.
 
 OK reads the whole file in a background thread (progress bar, Cancel), encodes it there as
-training will (which also checks the settings) and then pushes one ``SetData`` with a ``csv``
+training will (which also checks the settings) and then pushes one ``SetDataForTask`` with a ``csv``
 source whose file travels in the project (``Project.embedded``).  A file the importer refuses
 shows its message (file, row, column) and changes nothing.
 """
@@ -35,7 +35,7 @@ from engine.data.csv_import import (DELIMITERS, ENCODINGS, KINDS, ROLES, CSVErro
 from engine.data.preprocessing import MISSING, SCALES
 from nnstudio.document.model import DataSource
 from nnstudio.document.validation import fixed_name
-from nnstudio.editor.commands import SetData
+from nnstudio.editor.commands import SetDataForTask
 from nnstudio.panels import data_facts
 from nnstudio.panels.data_widgets import name_table_parts
 from nnstudio.widgets import named
@@ -134,7 +134,7 @@ class CsvImportDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("csvImportDialog")
         # on_loaded(source, embedded, facts): called with what the worker loaded, before the
-        # SetData push (the data panel keeps the facts rather than reading the file again)
+        # SetDataForTask push (the data panel keeps the facts rather than reading the file again)
         self.on_loaded = on_loaded
         self.setWindowTitle(self.tr("Import CSV"))
         self.session = session
@@ -546,8 +546,11 @@ class CsvImportDialog(QDialog):
         if self.on_loaded is not None:
             self.on_loaded(source, embedded, facts)
         name = os.path.basename(self.path)
-        self.session.push(SetData(self.session.project, source, embedded,
-                                  text=self.tr("Import {0}").format(name)))
+        # a file of the other task than the loss's brings that task's loss, metrics and
+        # output activation along, in the same undo step
+        self.session.push(SetDataForTask(self.session.project, source,
+                                         source.config.get("task"), embedded,
+                                         text=self.tr("Import {0}").format(name)))
         self.accept()
 
     def _base_dir(self) -> str | None:

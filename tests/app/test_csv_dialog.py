@@ -208,6 +208,13 @@ def test_the_task_can_be_overridden(dialog, session, qtbot, tmp_path):
     assert session.project.data.config["task"] == "regression"
     assert snapshot.load_data(session.project.data, session.project.embedded).task \
         == "regression"
+    # the spirals example's classification setup follows the new task, in the same step
+    assert session.project.training.loss == {"name": "mse"}
+    assert session.project.training.metrics == ["mae"]
+    assert session.project.nodes["output"].config["activation"] == "linear"
+    session.undo_stack.undo()
+    assert session.project.training.loss == {"name": "sparse_categorical_crossentropy"}
+    assert session.project.nodes["output"].config["activation"] == "softmax"
 
 
 # --------------------------------------------------------------------------- a large file
