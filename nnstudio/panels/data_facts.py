@@ -48,6 +48,9 @@ class DataFacts:
         Sample images (pixel values as stored) for data whose columns are ``pixel_r_c``.
     image_labels : list of str
         The class of each sample image.
+    file_rows : int or None
+        Data rows of the file (tables): more than the dataset's samples when rows without a
+        target or with a value missing where missing values drop the row were left out.
     preprocessor : engine.data.preprocessing.Preprocessor or None
         What encoded a table's columns (fitted on the training rows; None for synthetic
         data): with ``dataset`` it is what ``snapshot.prepare(..., loaded=...)`` takes, so
@@ -63,6 +66,7 @@ class DataFacts:
     images: np.ndarray | None = None
     image_labels: list[str] = field(default_factory=list)
     preprocessor: object = None
+    file_rows: int | None = None
 
     @property
     def imbalanced(self) -> bool:
@@ -103,6 +107,7 @@ def gather(source: DataSource, embedded: dict | None, training: TrainingSettings
                       preprocessor=preprocessor)
     if table is not None:
         facts.images, facts.image_labels = _images(table)
+        facts.file_rows = int(table.n_rows)
     return facts
 
 

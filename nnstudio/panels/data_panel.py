@@ -379,8 +379,14 @@ class DataPanel(DocumentPanel):
             task = self.tr("classification with {0} classes").format(ds.n_classes)
         else:
             task = self.tr("regression with {0} target(s)").format(ds.n_outputs)
-        return self.tr("{0} rows · {1} features after encoding · {2}").format(
+        text = self.tr("{0} rows · {1} features after encoding · {2}").format(
             ds.n_samples, ds.n_features, task)
+        dropped = (facts.file_rows or 0) - ds.n_samples
+        if dropped > 0:  # say so: a person should know when rows are left out
+            text += " " + self.tr("({0} of the file's {1} rows left out: no target, or a "
+                                  "missing value where missing values drop the row)").format(
+                dropped, facts.file_rows)
+        return text
 
     def imbalance_text(self, counts, weighted: bool = False) -> str:
         text = self.tr("Warning: the classes are strongly imbalanced (smallest {0}, largest "

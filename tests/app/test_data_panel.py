@@ -152,6 +152,8 @@ def test_preview_and_column_summary_of_a_table_with_missing_values(panel):
     assert "numeric · 2 missing" in rows["bill_length_mm"]
     assert "32.1 … 59.6, mean 43.92" in rows["bill_length_mm"]
     assert panel.summary.text().startswith("333 rows · 10 features after encoding")
+    # the rows with a missing value, dropped by default, are said to be left out
+    assert "11 of the file's 344 rows left out" in panel.summary.text()
 
 
 def test_the_scatter_plot_draws_the_chosen_features_coloured_by_class(panel, qtbot):
