@@ -24,7 +24,7 @@ from nnstudio.canvas.scene import NetworkScene
 from nnstudio.canvas.view import CanvasView
 from nnstudio.document import examples
 from nnstudio.document.errors import ProjectFileError
-from nnstudio.editor.commands import AddRun
+from nnstudio.editor.commands import AddRun, loss_task
 from nnstudio.icons import app_icon, icon
 from nnstudio.panels.data_panel import DataPanel
 from nnstudio.panels.inspector import Inspector
@@ -894,9 +894,14 @@ class MainWindow(QMainWindow):
         ds = self.dataset()
         loss = project.training.loss
         n_outputs = snapshot.output_units(ds, loss["name"]) if ds is not None else None
+        targets = None if ds is None else ds.y
+        if ds is not None and ds.task == "regression" and loss_task(loss) == "regression":
+            # values to predict, known to be so: whole numbers among them (diabetes) are
+            # not class labels, which is all the targets' check could warn about here
+            targets = None
         try:
             graph = spec_check.analyse(project.spec(), ds.n_features if ds else None,
-                                       n_outputs, loss, ds.y if ds is not None else None)
+                                       n_outputs, loss, targets)
         except Exception as exc:  # a malformed loss config must not break the window
             self.problems = [spec_check.SpecError(str(exc))]
             graph = None
