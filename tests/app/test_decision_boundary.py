@@ -31,15 +31,17 @@ def points_of(grid):
 def test_the_view_updates_during_a_run_and_ends_with_the_final_weights(
         qtbot, view, controller):
     project = examples.spirals_classifier()
-    project.set_training(epochs=600, batch_size=16)  # ~1.5 s: several grids
+    project.set_training(epochs=100_000, batch_size=16)  # trains until stopped
     job = prepare(project)
     view.set_job(job)
     controller.boundaryUpdated.connect(view.set_grid)
     grids = []
     controller.boundaryUpdated.connect(grids.append)
+    controller.start(job)
+    qtbot.waitUntil(lambda: len(grids) >= 2, timeout=TIMEOUT)  # grids while it trains
     with qtbot.waitSignal(controller.finished, timeout=TIMEOUT) as blocker:
-        controller.start(job)
-    assert blocker.args[0]["status"] == "completed"
+        controller.stop()
+    assert blocker.args[0]["status"] == "stopped"
 
     assert len(grids) >= 3 and view.n_grids == len(grids)
     assert [g["final"] for g in grids].count(True) == 1 and grids[-1]["final"]

@@ -94,13 +94,22 @@ def test_the_scatter_holds_the_validation_rows_of_diabetes_with_the_final_weight
 def test_the_view_updates_during_training_and_ends_with_the_final_state(
         qtbot, view, controller):
     project = examples.plane_regression()
-    project.set_training(epochs=400)  # a second or two: several throttled updates
+    project.set_training(epochs=100_000)  # trains until stopped, whatever the machine's speed
     job = prepare(project)
-    _, updates = run(qtbot, controller, view, job)
+    view.set_job(job)
+    updates = []
+    controller.regressionUpdated.connect(view.set_result)
+    controller.regressionUpdated.connect(updates.append)
+    controller.start(job)
+    qtbot.waitUntil(lambda: len(updates) >= 2, timeout=TIMEOUT)  # throttled updates
+    with qtbot.waitSignal(controller.finished, timeout=TIMEOUT) as blocker:
+        controller.stop()
+    assert blocker.args[0]["status"] == "stopped"
+    last_epoch = len(blocker.args[0]["history"]["lr"]) - 1
 
-    assert len(updates) >= 2 and view.n_updates == len(updates)
+    assert len(updates) >= 3 and view.n_updates == len(updates)
     epochs = [u["epoch"] for u in updates]
-    assert epochs == sorted(epochs) and epochs[-1] == 399
+    assert epochs == sorted(epochs) and epochs[-1] == last_epoch
     assert [u["final"] for u in updates] == [False] * (len(updates) - 1) + [True]
     assert view.result is updates[-1]
     # an earlier update came from earlier weights
