@@ -182,3 +182,21 @@ def controller(qtbot):
     thread = c.worker_thread
     assert thread is None or not thread.isRunning()
     assert c.state == "idle"
+
+
+@pytest.fixture
+def panel(qtbot):
+    """The data panel on its own, showing the spirals example; no background load of it is
+    left running afterwards."""
+    from nnstudio.document import examples
+    from nnstudio.panels import data_loader
+    from nnstudio.panels.data_panel import DataPanel
+    from nnstudio.session import Session
+
+    session = Session()
+    session.new(examples.spirals_classifier())
+    widget = DataPanel(session)
+    qtbot.addWidget(widget)
+    widget.show()
+    yield widget
+    assert data_loader.stop_all()

@@ -17,8 +17,6 @@ from nnstudio.document import examples, project_file
 from nnstudio.document.model import DataSource
 from nnstudio.editor.commands import SetData, SetTraining
 from nnstudio.panels import data_loader
-from nnstudio.panels.data_panel import DataPanel
-from nnstudio.session import Session
 from tests.app.window_helpers import set_epochs
 
 LOAD_TIMEOUT = 120_000
@@ -196,17 +194,6 @@ def test_an_unreadable_large_file_says_why_and_the_window_stays_usable(window, q
         window.actions_by_name["train"].trigger()
     assert done.args[0]["status"] == "completed"
     assert window.person.errors == []
-
-
-@pytest.fixture
-def panel(qtbot):
-    session = Session()
-    session.new(examples.spirals_classifier())
-    widget = DataPanel(session)
-    qtbot.addWidget(widget)
-    widget.show()
-    yield widget
-    assert data_loader.stop_all()
 
 
 def test_a_newer_load_supersedes_an_older_one(panel, qtbot, tmp_path):

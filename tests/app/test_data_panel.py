@@ -11,22 +11,11 @@ import numpy as np
 import pytest
 
 from engine import training as engine_training
-from nnstudio.document import examples
 from nnstudio.document.model import DataSource
 from nnstudio.editor.commands import SetData, SetTraining
 from nnstudio.panels.data_panel import DataPanel
 from nnstudio.session import Session
 from nnstudio.training import snapshot
-
-
-@pytest.fixture
-def panel(qtbot):
-    session = Session()
-    session.new(examples.spirals_classifier())
-    widget = DataPanel(session)
-    qtbot.addWidget(widget)
-    widget.show()
-    return widget
 
 
 def choose(panel, kind, name):
