@@ -83,11 +83,11 @@ def measure_run(run, job, features=(0, 1), only=None) -> dict:
     ``boundary`` (a grid over ``features``, None for one input feature), ``evaluation``
     (classification), ``regression`` and ``histograms`` (when the worker measures them);
     ``only`` names a subset."""
-    from nnstudio.training.controller import _Probes  # the worker's own measurements
+    from nnstudio.training.worker import Probes  # the training run's own measurements
 
     if job.n_features >= 2 and (max(features) >= job.n_features or features[0] == features[1]):
         features = (0, 1)
-    probe = _Probes(job, tuple(features) if job.n_features >= 2 else None)
+    probe = Probes(job, tuple(features) if job.n_features >= 2 else None)
     epochs = len((run.history or {}).get("lr") or [])
     last = max(0, epochs - 1)
     full_batch = optimizers.OPTIMIZERS.cls(job.training.optimizer["name"]).full_batch

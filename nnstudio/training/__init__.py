@@ -1,2 +1,3 @@
-"""Training from the GUI: the document snapshot a run works on (Qt-free, ``snapshot``) and
-the controller that runs ``engine.training.fit`` in a worker thread (``controller``)."""
+"""Training from the GUI: the document snapshot a run works on (Qt-free, ``snapshot``), the
+run itself in a process of its own (Qt-free, ``worker``) and the controller that starts it and
+forwards what it sends to the views (``controller``)."""

@@ -1,36 +1,32 @@
-"""Runs ``engine.training.fit`` in a worker thread and forwards its events to the GUI.
+"""Runs ``engine.training.fit`` in a training process and forwards its events to the GUI.
 
-The worker thread works on a :class:`~nnstudio.training.snapshot.TrainingJob` (a snapshot of
-the document), touches only the engine, and never emits a Qt signal: it leaves what it has
-seen in a :class:`_Mailbox` -- the latest batch (overwritten, so 30,000 batches a second
-cost one attribute store each), the finished epochs (queued, none dropped) and at the end
-the outcome.  A timer in the GUI thread empties the mailbox and emits the controller's
-signals, so the event loop sees at most ``1000 / batch_interval_ms`` deliveries a second
-however fast the engine runs (the model is superqt's ``qthrottled``).  When the thread
-ends, everything still in the mailbox is delivered before ``finished``: the last batch and
-the last epoch always arrive.
+The run works in a process of its own (``nnstudio.training.worker``: why, and what crosses
+between the processes) on a :class:`~nnstudio.training.snapshot.TrainingJob` (a snapshot of
+the document).  In the window a receiver thread copies what the run sends into a
+:class:`~nnstudio.training.worker.Mailbox` -- the latest batch (overwritten, so 30,000 batches
+a second cost nothing here), the finished epochs (queued, none dropped) and at the end the
+outcome -- and never emits a Qt signal.  A timer in the GUI thread empties the mailbox and
+emits the controller's signals, so the event loop sees at most ``1000 / batch_interval_ms``
+deliveries a second however fast the engine runs (the model is superqt's ``qthrottled``).
+When the run ends, everything still in the mailbox is delivered before ``finished``: the last
+batch and the last epoch always arrive.
 
-Stop and pause go through ``engine.training.Control`` and are honoured between batches.
+Stop, pause, step, the learning rate and the boundary's features are commands sent to the
+run, honoured between batches.  A run whose process dies ends with status "error"; the window
+and the document are untouched.
 """
 
 from __future__ import annotations
 
 import atexit
-import collections
-import copy
 import logging
 import threading
 import time
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-import numpy as np
-
-from engine import losses as loss_registry
-from engine import metrics as metric_registry
-from engine import optimizers as optimizer_registry
 from engine import training
-from nnstudio.training import probes
+from nnstudio.training import worker
 from nnstudio.training.snapshot import TrainingJob
 
 __all__ = ["TrainingController", "STATES", "STATUSES"]
@@ -49,33 +45,11 @@ _LIVE_THREADS: set["_TrainingThread"] = set()
 @atexit.register
 def _join_live_threads() -> None:  # pragma: no cover - runs at interpreter exit
     for thread in list(_LIVE_THREADS):
-        thread.control.stop()
-        thread.wait()
+        thread.send("stop")
+        if not thread.wait(int(STOP_WAIT_S * 1000)):
+            thread.terminate_process()
+            thread.wait()
     _LIVE_THREADS.clear()
-
-
-def _epoch_dict(event: training.EpochEnd) -> dict:
-    """An ``EpochEnd`` as plain Python data for the GUI thread."""
-    return {"epoch": event.epoch, "iterations": event.iterations, "train": event.train,
-            "validation": event.validation, "lr": event.lr, "grad_norms": event.grad_norms,
-            "confusion": event.confusion, "seconds": event.seconds,
-            "samples_per_second": event.samples_per_second, "improved": event.improved}
-
-
-class _Mailbox:
-    """What the worker leaves for the GUI thread.  Only ``epochs`` is shared mutably (a
-    deque: append and popleft are atomic); the other fields are replaced whole."""
-
-    def __init__(self):
-        self.batch: training.BatchEnd | None = None  # the latest one
-        self.epochs: collections.deque[dict] = collections.deque()
-        self.paused_after_step = False
-        self.boundary: dict | None = None  # the latest decision-boundary grid (overwritten)
-        self.evaluation: dict | None = None  # validation predictions at the end of the run
-        self.regression: dict | None = None  # the latest validation predictions (regression)
-        self.histograms: dict | None = None  # the latest weight / activation histograms
-        self.step: dict | None = None  # the latest stepped batch's activations and gradients
-        self.outcome: dict | None = None
 
 
 # While training, the GUI thread spends at most this share of its time on the views'
@@ -83,294 +57,106 @@ class _Mailbox:
 # MAX_VIEW_INTERVAL_S when the views are slow to draw.
 GUI_SHARE = 0.08
 MAX_VIEW_INTERVAL_S = 2.0
-BOUNDARY_INTERVAL_S = 0.25  # at most this often the worker computes a decision boundary
-BOUNDARY_MAX_SHARE = 0.05  # ... and it takes at most this share of the training time
-BOUNDARY_RESOLUTION = 100  # grid points per axis
-DEAD_BATCH = 256  # samples of the fixed batch on which dead ReLU units are counted
-REGRESSION_INTERVAL_S = 0.25  # the regression view's predictions: at most this often
-HISTOGRAM_INTERVAL_S = 1.0  # the histograms change slowly; two plots redraw for each
-PROBE_MAX_SHARE = 0.05  # ... and each at most this share of the training time
-
-
-class _Budget:
-    """When a measurement may run again: at most every ``interval`` seconds and never more
-    than ``PROBE_MAX_SHARE`` of the worker's time, however big the network (the final state
-    is measured regardless)."""
-
-    def __init__(self, interval: float):
-        self.base = self.interval = interval
-        self.last = float("-inf")
-
-    def due(self) -> bool:
-        return time.monotonic() - self.last >= self.interval
-
-    def spent(self, t0: float) -> None:
-        self.last = now = time.monotonic()
-        self.interval = max(self.base, (now - t0) / PROBE_MAX_SHARE)
-
-
-class _Probes:
-    """What the worker measures for the views besides the engine's events (DESIGN,
-    convention 5: computed in the worker from the network, handed over as small arrays).
-
-    ``features`` (two input indices or None) is replaced whole by the GUI thread."""
-
-    def __init__(self, job: TrainingJob, features=(0, 1)):
-        kw = job.fit_kwargs
-        x = job.x
-        self.job = job
-        self.seed = int(kw.get("seed") or 0)
-        self.val_idx, self.train_idx = probes.validation_indices(
-            len(x), kw.get("validation_split") or 0.0, self.seed)
-        x_train = x[self.train_idx]
-        self.hold = x_train.astype(np.float64).mean(axis=0)  # the training mean
-        self.batch = x_train[probes.fixed_batch(len(x_train), DEAD_BATCH, self.seed)]
-        loss = loss_registry.get(copy.deepcopy(kw.get("loss")))
-        self.classification = loss.task == "classification"
-        self.features = features if job.n_features >= 2 else None
-        self.resolution = BOUNDARY_RESOLUTION
-        self.interval = BOUNDARY_INTERVAL_S
-        self.last = float("-inf")
-        self._ranges: dict = {}
-        self.regression_budget = _Budget(REGRESSION_INTERVAL_S)
-        self._validation: tuple | None = None  # split, rows, x and y of the regression view
-        self.histogram_budget = _Budget(HISTOGRAM_INTERVAL_S)
-
-    def boundary_due(self) -> bool:
-        return self.features is not None and time.monotonic() - self.last >= self.interval
-
-    def boundary(self, epoch: int, iteration: int, final: bool = False) -> dict | None:
-        features = self.features
-        if features is None:
-            return None
-        t0 = time.monotonic()
-        if features not in self._ranges:
-            self._ranges[features] = probes.grid_axes(self.job.x, features, self.resolution)
-        x_range, y_range = self._ranges[features]
-        grid = probes.boundary(self.job.network, self.job.x, features, self.resolution,
-                               self.hold, x_range, y_range)
-        grid.update(epoch=epoch, iteration=iteration, final=final,
-                    classification=self.classification)
-        now = time.monotonic()
-        self.last = now
-        # never more than BOUNDARY_MAX_SHARE of the worker's time, however big the network
-        self.interval = max(BOUNDARY_INTERVAL_S, (now - t0) / BOUNDARY_MAX_SHARE)
-        return grid
-
-    def dead_units(self) -> dict:
-        return probes.dead_units(self.job.network, self.batch)
-
-    def _split(self) -> tuple[str, np.ndarray]:
-        """The validation split's name and rows of ``job.x`` (the training rows without
-        one)."""
-        if len(self.val_idx):
-            return "validation", self.val_idx
-        return "training", self.train_idx
-
-    def regression(self, epoch: int, final: bool = False) -> dict | None:
-        """The validation split's actual and predicted values (regression only)."""
-        if self.classification:
-            return None
-        t0 = time.monotonic()
-        if self._validation is None:  # taken once: the rows are the same all run long
-            split, idx = self._split()
-            self._validation = split, idx, self.job.x[idx], self.job.y[idx]
-        split, idx, x, y = self._validation
-        result = probes.regression(self.job.network, x, y, split)
-        result.update(indices=idx, epoch=epoch, final=final)
-        self.regression_budget.spent(t0)
-        return result
-
-    def histograms(self, epoch: int, final: bool = False) -> dict:
-        """Per-layer histograms of the weights and of the activations on the fixed batch."""
-        t0 = time.monotonic()
-        result = probes.histograms(self.job.network, self.batch)
-        result.update(epoch=epoch, final=final)
-        self.histogram_budget.spent(t0)
-        return result
-
-    def step(self, event: training.BatchEnd, gradients=None) -> dict:
-        """The batch just trained, as the network holds it (call before any other forward
-        pass): its activations, and ``gradients`` (the flat gradient vector kept before the
-        optimizer's step; default the network's), with the weights before its update."""
-        kw = self.job.fit_kwargs
-        result = probes.step_state(self.job.network, gradients)
-        result.update(epoch=event.epoch, batch=event.batch, iteration=event.iteration,
-                      batch_size=event.batch_size,
-                      clipped=kw.get("clip_norm") is not None
-                      or kw.get("clip_value") is not None)
-        return result
-
-    def evaluation(self) -> dict | None:
-        if not self.classification:
-            return None
-        job = self.job
-        split = "validation" if len(self.val_idx) else "training"
-        idx = self.val_idx if len(self.val_idx) else self.train_idx
-        result = probes.evaluation(job.network, job.x[idx], job.y[idx], split)
-        result["indices"] = idx
-        n_classes = max(2, result["probabilities"].shape[1])
-        result["confusion"] = metric_registry.confusion_matrix(
-            result["y_true"], result["y_pred"], n_classes)
-        return result
+STOP_WAIT_S = 5.0  # a run told to stop that has not ended after this long is terminated
 
 
 class _TrainingThread(QThread):
-    """The worker: iterates ``fit`` and fills the mailbox.  Emits no signals of its own
-    (only QThread's ``finished``, from C++)."""
+    """Starts the training process (``nnstudio.training.worker.serve``), copies what it sends
+    into the window's mailbox, and sends it the window's commands.  Emits no signals of its
+    own (only QThread's ``finished``, from C++, once the process has ended).
 
-    def __init__(self, job: TrainingJob, control: training.Control, mailbox: _Mailbox,
-                 steps: int, features=(0, 1)):
+    ``job.network`` is the window's copy of the network: it receives the run's weights when
+    the run pauses and when it ends, so that it holds the trained network whenever training
+    does not run."""
+
+    def __init__(self, job: TrainingJob, mailbox: worker.Mailbox, steps: int,
+                 features=(0, 1)):
         super().__init__()
         self.setObjectName("trainingThread")
-        self.job, self.control, self.mailbox = job, control, mailbox
-        self.features = features
-        self.probes: _Probes | None = None
-        self.step_gradients = None  # the stepped batch's gradients, before its update
-        self._steps_lock = threading.Lock()
-        self._steps = steps  # batches left before pausing (0: no step pending)
+        self.job, self.mailbox = job, mailbox
+        ctx = worker.context()
+        self._results, results = ctx.Pipe(duplex=False)
+        commands, self._commands = ctx.Pipe(duplex=False)
+        self._send_lock = threading.Lock()
+        self.process = ctx.Process(
+            target=worker.serve, name="nnstudio-training", daemon=True,
+            args=(worker.WorkerJob.of(job), results, commands, int(steps), features,
+                  (self._results, self._commands)))
+        self._child_ends = (results, commands)
 
-    def add_step(self) -> None:
-        """Run one more batch, then pause (the caller resumes the control)."""
-        with self._steps_lock:
-            self._steps = 1
-            self.mailbox.paused_after_step = False
+    def send(self, *command) -> None:
+        """Send ``command`` to the run (ignored once the run has ended)."""
+        with self._send_lock:
+            try:
+                self._commands.send(command)
+            except (OSError, ValueError):  # the process has ended: nothing to command
+                pass
+
+    def terminate_process(self) -> None:
+        """End the training process now (a run that does not stop when told)."""
+        if self.process.is_alive():
+            log.warning("terminating the training process")
+            self.process.terminate()
 
     def run(self) -> None:
-        job, control, box = self.job, self.control, self.mailbox
-        history = training.History()  # the engine's own arrives with the final event
-        best_epoch, best_weights = None, None
+        box = self.mailbox
         try:
-            events = training.fit(job.network, job.x, job.y, control=control,
-                                  **self._fit_kwargs())
-            self.probes = probe = self._make_probes()
-            BatchEnd, EpochEnd = training.BatchEnd, training.EpochEnd
-            for event in events:
-                kind = type(event)
-                if kind is BatchEnd:
-                    box.batch = event
-                    if self._steps:
-                        with self._steps_lock:
-                            if self._steps > 0:
-                                self._steps -= 1
-                                if self._steps == 0:
-                                    if probe is not None:
-                                        # first: the network still holds this batch's
-                                        # forward and backward passes
-                                        box.step = self._probe(
-                                            lambda: probe.step(event, self.step_gradients),
-                                            None)
-                                    # the engine checks the control before the next batch
-                                    control.pause()
-                                    box.paused_after_step = True
-                    if probe is not None and probe.boundary_due():
-                        self._probe_boundary(event.epoch, event.iteration)
-                elif kind is EpochEnd:
-                    if event.improved:
-                        best_epoch, best_weights = event.epoch, job.network.get_weights()
-                    history.add(event)
-                    epoch = _epoch_dict(event)
-                    if probe is not None:
-                        epoch["dead_units"] = self._probe(probe.dead_units, {})
-                        self._probe_epoch(event.epoch)
-                    box.epochs.append(epoch)
-                else:
-                    history = event.history
-                    outcome = self._outcome(event, best_epoch, best_weights)
-                    break
-            else:  # pragma: no cover - fit always ends with a final event
-                outcome = {"status": "error",
-                           "error": "the training loop ended without a result"}
-        except Exception as exc:  # noqa: BLE001 - reported to the GUI, which stays up
-            log.exception("training failed")
-            message = str(exc) if isinstance(exc, ValueError) and str(exc) else (
-                f"{type(exc).__name__}: {exc}")
-            outcome = {"status": "error", "error": message, "best_epoch": best_epoch,
-                       "best_weights": best_weights}
+            self.process.start()
+        except Exception as exc:  # noqa: BLE001 - e.g. out of memory or processes
+            log.exception("the training process cannot start")
+            box.outcome = {"status": "error",
+                           "error": f"The training process could not start: {exc}"}
+            self._close()
+            return
+        for conn in self._child_ends:  # the child's ends: now the child's alone
+            conn.close()
+        outcome = None
         try:
-            outcome["weights"] = job.network.get_weights()
-        except Exception:  # noqa: BLE001 - a broken network has no weights to keep
-            outcome["weights"] = None
-        if self.probes is not None and outcome["status"] != "error":
-            # the final state, with the weights the run ends with
-            last = box.batch
-            self._probe_boundary(last.epoch if last else 0, last.iteration if last else 0,
-                                 final=True)
-            box.evaluation = self._probe(self.probes.evaluation, None)
-            epochs = len(history.lr) if isinstance(history, training.History) else 0
-            self._probe_epoch(max(0, epochs - 1), final=True)
-        outcome["history"] = copy.deepcopy(history.to_dict())
+            while outcome is None:
+                message = self._results.recv()
+                outcome = self._take(message)
+        except (EOFError, OSError):  # the process ended without an outcome
+            pass
+        except Exception:  # noqa: BLE001 - a message that cannot be read
+            log.exception("a message from the training process cannot be read")
+        self.process.join(STOP_WAIT_S)
+        if self.process.is_alive():
+            self.terminate_process()
+            self.process.join()
+        if outcome is None:
+            code = self.process.exitcode
+            outcome = {"status": "error", "error": (
+                f"The training process ended unexpectedly (exit code {code}); the project "
+                f"is intact.")}
         box.outcome = outcome
+        self._close()
 
-    def _fit_kwargs(self) -> dict:
-        """The job's ``fit`` arguments, with an optimizer that keeps the gradients of a
-        stepped batch before its step: optimizers add weight decay or a Nesterov term into
-        the gradient buffer, so after the batch it no longer holds the backward pass."""
-        kwargs = dict(self.job.fit_kwargs)
-        optimizer = optimizer_registry.get(copy.deepcopy(kwargs["optimizer"]))
-        step = optimizer.step
-
-        def step_keeping_gradients(params, grads):
-            if self._steps == 1:  # the batch that ends a step: one attribute test per batch
-                self.step_gradients = grads.copy()
-            step(params, grads)
-
-        optimizer.step = step_keeping_gradients
-        kwargs["optimizer"] = optimizer
-        return kwargs
-
-    def _make_probes(self) -> _Probes | None:
-        try:
-            return _Probes(self.job, self.features)
-        except Exception:  # noqa: BLE001 - the views go without; training goes on
-            log.exception("the views' measurements cannot be set up")
-            return None
-
-    def _probe(self, func, default):
-        try:
-            return func()
-        except Exception:  # noqa: BLE001 - a failed measurement never stops training
-            log.exception("a view measurement failed")
-            return default
-
-    def _probe_epoch(self, epoch: int, final: bool = False) -> None:
-        """The regression predictions and the histograms, when due (always when final)."""
-        probe, box = self.probes, self.mailbox
-        if not probe.classification and (final or probe.regression_budget.due()):
-            result = self._probe(lambda: probe.regression(epoch, final), None)
-            if result is not None:
-                box.regression = result
-        if final or probe.histogram_budget.due():
-            result = self._probe(lambda: probe.histograms(epoch, final), None)
-            if result is not None:
-                box.histograms = result
-
-    def _probe_boundary(self, epoch: int, iteration: int, final: bool = False) -> None:
-        probe = self.probes
-        if self.features is not None and probe.features != self.features:
-            probe.features = self.features  # the GUI picked other features
-        grid = self._probe(lambda: probe.boundary(epoch, iteration, final), None)
-        if grid is not None:
-            self.mailbox.boundary = grid
-
-    def set_features(self, features) -> None:
-        """Draw the boundary over ``features`` (two input indices) from the next batch on."""
-        self.features = features
-        if self.probes is not None:
-            self.probes.last = float("-inf")
-
-    @staticmethod
-    def _outcome(event, best_epoch, best_weights) -> dict:
-        if isinstance(event, training.Finished):
-            return {"status": event.reason, "best_epoch": event.best_epoch,
-                    "best_weights": event.best_weights, "restored_best": event.restored_best}
-        outcome = {"status": "stopped" if isinstance(event, training.Stopped) else
-                   "diverged", "best_epoch": best_epoch, "best_weights": best_weights,
-                   "epoch": event.epoch, "iteration": event.iteration}
-        if isinstance(event, training.Diverged):
-            outcome.update(engine_message=event.message, layer=event.layer,
-                           quantity=event.quantity)
+    def _take(self, message: dict) -> dict | None:
+        """Copies ``message`` into the mailbox in the order the run produced it; returns
+        its outcome, if it has one."""
+        box, network = self.mailbox, self.job.network
+        if "weights" in message:
+            network.set_weights(message["weights"])
+        if "batch" in message:
+            box.batch = message["batch"]
+        for epoch in message.get("epochs", ()):
+            box.epochs.append(epoch)
+        for name in ("boundary", "regression", "histograms", "step", "evaluation"):
+            if name in message:
+                setattr(box, name, message[name])
+        if message.get("paused_after_step"):
+            box.paused_after_step = True
+        outcome = message.get("outcome")
+        if outcome is not None and outcome.get("weights") is not None:
+            try:
+                network.set_weights(outcome["weights"])
+            except Exception:  # noqa: BLE001 - the outcome still says what happened
+                log.exception("the run's final weights do not fit the network")
         return outcome
+
+    def _close(self) -> None:
+        for conn in (self._results, self._commands, *self._child_ends):
+            conn.close()
 
 
 class TrainingController(QObject):
@@ -450,8 +236,7 @@ class TrainingController(QObject):
         self._state = "idle"
         self._thread: _TrainingThread | None = None
         self._last_thread: _TrainingThread | None = None
-        self._control: training.Control | None = None
-        self._box: _Mailbox | None = None
+        self._box: worker.Mailbox | None = None
         self._job: TrainingJob | None = None
         self._delivered_batch = None
         self._delivered_boundary = None
@@ -492,13 +277,13 @@ class TrainingController(QObject):
 
     # -- commands -------------------------------------------------------------------------
     def start(self, job: TrainingJob, *, paused_after: int = 0) -> None:
-        """Train ``job`` in the worker thread.  ``paused_after=n`` pauses after n batches
-        (``step()`` uses 1).  Raises RuntimeError while a run is in progress."""
+        """Train ``job`` in a training process.  ``paused_after=n`` pauses after n batches
+        (``step()`` uses 1).  Raises RuntimeError while a run is in progress.  A process that
+        cannot start ends the run with status "error"."""
         if self._thread is not None:
             raise RuntimeError("training is already running; stop it first")
         self._job = job
-        self._control = training.Control()
-        self._box = _Mailbox()
+        self._box = worker.Mailbox()
         self._delivered_batch = None
         self._last_epoch_delivery = float("-inf")
         self._view_interval = self._epoch_interval
@@ -508,8 +293,7 @@ class TrainingController(QObject):
         if max(self._features) >= job.n_features:
             # axes picked for an earlier dataset with more features: start from the first two
             self._features = (0, 1)
-        thread = _TrainingThread(job, self._control, self._box, int(paused_after),
-                                 self._features)
+        thread = _TrainingThread(job, self._box, int(paused_after), self._features)
         thread.finished.connect(self._on_thread_finished)
         self._thread = thread
         _LIVE_THREADS.add(thread)
@@ -520,13 +304,13 @@ class TrainingController(QObject):
     def pause(self) -> None:
         """Pause before the next batch."""
         if self._state == "running":
-            self._control.pause()
+            self._thread.send("pause")
             self._set_state("paused")
 
     def resume(self) -> None:
         if self._state == "paused":
             self._box.paused_after_step = False
-            self._control.resume()
+            self._thread.send("resume")
             self._set_state("running")
 
     def set_lr(self, lr: float) -> bool:
@@ -534,15 +318,17 @@ class TrainingController(QObject):
         ``Control.set_lr``: the schedule restarts from it, and the run's ``history["lr"]``
         records it per epoch).  Returns False when no run is in progress.  Raises the
         engine's ``TrainingError`` for a negative or non-finite rate."""
-        if self._state not in ("running", "paused") or self._control is None:
+        if self._state not in ("running", "paused"):
             return False
-        self._control.set_lr(lr)
+        check = training.Control()
+        check.set_lr(lr)  # the engine's own validation, here, where the caller hears of it
+        self._thread.send("set_lr", check.pending_lr)
         return True
 
     def stop(self) -> None:
         """Stop before the next batch; ``finished`` follows with status "stopped"."""
         if self._state in ("running", "paused"):
-            self._control.stop()
+            self._thread.send("stop")
             self._set_state("stopping")
 
     def step(self, job: TrainingJob | None = None) -> None:
@@ -553,8 +339,8 @@ class TrainingController(QObject):
                 raise RuntimeError("nothing to step: no run in progress and no job given")
             self.start(job, paused_after=1)
         elif self._state == "paused":
-            self._thread.add_step()
-            self._control.resume()
+            self._box.paused_after_step = False
+            self._thread.send("step")
             self._set_state("running")
 
     @property
@@ -569,13 +355,13 @@ class TrainingController(QObject):
         features = (int(i), int(j))
         self._features = features
         if self._thread is not None:
-            self._thread.set_features(features)
+            self._thread.send("features", features)
             return
         job = self._job
         if job is None or job.n_features < 2:
             return
         try:
-            probe = _Probes(job, features)
+            probe = worker.Probes(job, features)
             grid = probe.boundary(0, 0, final=True)
         except Exception:  # noqa: BLE001 - e.g. a network that never trained
             log.exception("the decision boundary cannot be computed")
@@ -586,20 +372,23 @@ class TrainingController(QObject):
         self.boundaryUpdated.emit(grid)
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
-        """Stop the run and join the worker thread (call from ``closeEvent``).
+        """Stop the run and join the receiver thread (call from ``closeEvent``).
 
-        Returns True when the thread has ended.  If it has not ended after ``timeout_ms``
-        (a batch that takes longer), it stays referenced and is joined at interpreter exit,
-        so a running QThread is never destroyed.
+        Returns True when the thread has ended.  A run that has not stopped after
+        ``timeout_ms`` (a batch that takes longer) has its process terminated; should the
+        thread still not end, it stays referenced and is joined at interpreter exit, so a
+        running QThread is never destroyed.
         """
         thread = self._thread
         if thread is None:
             return True
-        self._control.stop()
+        thread.send("stop")
         self._set_state("stopping")
         if not thread.wait(max(0, int(timeout_ms))):
-            log.warning("the training thread did not end within %d ms", timeout_ms)
-            return False
+            log.warning("the training run did not stop within %d ms", timeout_ms)
+            thread.terminate_process()
+            if not thread.wait(int(STOP_WAIT_S * 1000)):
+                return False
         self._on_thread_finished()
         return True
 

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QWidget
 from nnstudio.document import examples
 from nnstudio.document.model import Project, TrainingSettings
 from nnstudio.training import probes
-from nnstudio.training.controller import DEAD_BATCH
+from nnstudio.training.worker import DEAD_BATCH
 from nnstudio.training.snapshot import prepare
 from nnstudio.views.gradient_flow import (EXPLODING, VANISHING, GradientFlowView,
                                           gradient_problems)

@@ -7,6 +7,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QWidget
 
 from engine import network as network_module
+from engine import training
 from nnstudio.document import examples
 from nnstudio.training import probes
 from nnstudio.training.snapshot import prepare
@@ -172,9 +173,13 @@ def test_the_gradients_are_the_backward_pass_not_the_optimizers_update(qtbot, co
         dw, db = grads[entry["id"]]
         assert entry["grad_norm"] == pytest.approx(
             np.sqrt((dw ** 2).sum() + (db ** 2).sum()), rel=1e-4)
-    # while the buffer the optimizer left holds something else
+    # while the buffer the optimizer leaves holds something else: the same first batch
+    # trained here, in this thread, by the engine alone
     qtbot.waitUntil(lambda: controller.state == "paused", timeout=TIMEOUT)
-    after = probes.step_state(job.network)
+    alone = prepare(project)
+    events = training.fit(alone.network, alone.x, alone.y, **alone.fit_kwargs)
+    next(e for e in events if isinstance(e, training.BatchEnd))
+    after = probes.step_state(alone.network)
     dw, db = grads["hidden1"]
     assert after["layers"][0]["grad_norm"] != pytest.approx(
         np.sqrt((dw ** 2).sum() + (db ** 2).sum()), rel=1e-3)
