@@ -5,6 +5,11 @@ update costs the GUI thread (and, through the GIL, the training thread) work who
 nobody sees, so a view's updates are held back while its dock is hidden and handed over at
 once when the dock shows -- or when the run ends, so that every view holds the final state.
 
+The updates of the views that show are handed out one dock per turn of the event loop, so
+that each view's redraw is a paint event of its own: drawn all in one turn, a window with
+every view open held the loop for up to 90 ms, long enough for a click or a keypress to feel
+late.
+
 Two kinds of update: *accumulated* ones (lists of epochs) are concatenated while held back,
 so a view that keeps a history misses nothing; *latest* ones (a decision-boundary grid, a set
 of histograms) replace each other, since only the newest matters.
@@ -15,7 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QDockWidget
 
 log = logging.getLogger(__name__)
@@ -24,17 +29,24 @@ log = logging.getLogger(__name__)
 class DeferredUpdates(QObject):
     """Holds back updates of the views in hidden docks.
 
-    ``send(dock, method, value, accumulate=False)`` calls ``method(value)`` now when ``dock``
-    shows, else keeps it: one pending value per (dock, method), a list extended by each
-    accumulated update.  Pending updates go out in the order they first arrived when their
-    dock shows, and all of them on ``flush()``; ``clear()`` drops them (the views are being
-    cleared anyway).
+    ``send(dock, method, value, accumulate=False)`` keeps the update: one pending value per
+    (dock, method), a list extended by each accumulated update.  When ``dock`` shows, its
+    updates go out at the next turn of the event loop that hands out no other dock's (one
+    dock per turn, in the order they first had something pending); when it is hidden, once
+    it shows.  ``flush()`` hands out all of them now; ``clear()`` drops them (the views are
+    being cleared anyway).
     """
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self._pending: dict[tuple[int, Callable], list] = {}
         self._docks: dict[int, QDockWidget] = {}
+        self._due: list[int] = []  # showing docks with updates, first come first served
+        self._turn = QTimer(self)
+        self._turn.setObjectName("viewUpdateTurn")
+        self._turn.setSingleShot(True)
+        self._turn.setInterval(0)  # the next turn: after the paints the last one caused
+        self._turn.timeout.connect(self._next_dock)
 
     @staticmethod
     def showing(dock: QDockWidget) -> bool:
@@ -44,10 +56,6 @@ class DeferredUpdates(QObject):
 
     def send(self, dock: QDockWidget, method: Callable, value, accumulate: bool = False):
         key = (id(dock), method)
-        if self.showing(dock):
-            self._shown(dock)  # what was held back first, in order
-            method(value)
-            return
         if id(dock) not in self._docks:
             self._docks[id(dock)] = dock
             dock.visibilityChanged.connect(lambda visible, d=dock: visible and self._shown(d))
@@ -55,6 +63,11 @@ class DeferredUpdates(QObject):
             self._pending.setdefault(key, [method, []])[1].extend(value)
         else:
             self._pending[key] = [method, value]
+        if self.showing(dock):
+            if id(dock) not in self._due:
+                self._due.append(id(dock))
+            if not self._turn.isActive():
+                self._turn.start()
 
     def pending(self, dock: QDockWidget) -> int:
         """How many updates of ``dock`` are held back."""
@@ -63,11 +76,25 @@ class DeferredUpdates(QObject):
     def flush(self) -> None:
         """Hand every held-back update to its view now."""
         pending, self._pending = self._pending, {}
+        self._due.clear()
+        self._turn.stop()
         for method, value in pending.values():
             _call(method, value)
 
     def clear(self) -> None:
         self._pending = {}
+        self._due.clear()
+        self._turn.stop()
+
+    def _next_dock(self) -> None:
+        """One showing dock's updates (a dock hidden meanwhile keeps them until it shows)."""
+        while self._due:
+            dock = self._docks.get(self._due.pop(0))
+            if dock is not None and self.showing(dock):
+                self._shown(dock)
+                break
+        if self._due:
+            self._turn.start()
 
     def _shown(self, dock: QDockWidget) -> None:
         for key in [k for k in self._pending if k[0] == id(dock)]:
