@@ -72,15 +72,15 @@ def test_matrix_equals_an_independent_computation_after_a_real_run(qtbot, view, 
 def test_row_normalized_toggle_and_cell_texts(qtbot, view):
     view.set_class_names(["a", "b"])
     view.set_matrix([[8, 2], [1, 9]])
-    assert view._texts[0][1].toPlainText() == "2"
+    assert view.cell_text(0, 1) == "2" and view.cell_text(1, 1) == "9"
     view.normalized.setChecked(True)
     np.testing.assert_allclose(view.shown_values(), [[0.8, 0.2], [0.1, 0.9]])
-    assert view._texts[1][1].toPlainText() == "0.90"
+    assert view.cell_text(1, 1) == "0.90"
     assert view.color_bar.levels() == (0, 1.0)
-    items = view._texts[0][0]
-    view.set_matrix([[5, 5], [0, 10]])  # same size: the text items are kept
-    assert view._texts[0][0] is items
+    view.set_matrix([[5, 5], [0, 10]])
+    assert [view.cell_text(0, j) for j in (0, 1)] == ["0.50", "0.50"]
     view.normalized.setChecked(False)
+    assert view.cell_text(1, 1) == "10" and view.cell_text(1, 0) == "0"
     np.testing.assert_array_equal(view.image.image, [[5, 5], [0, 10]])
 
 
