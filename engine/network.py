@@ -67,6 +67,13 @@ def build(spec, n_features=None, n_outputs=None, *, seed: int = 0, dtype="float3
                    targets=targets, initialize=initialize)
 
 
+def _unpickle(spec, n_features, n_outputs, seed, dtype, weights) -> "Network":
+    """The inverse of ``Network.__reduce__``."""
+    network = Network(spec, n_features, n_outputs, seed=seed, dtype=dtype, initialize=False)
+    network.set_weights(weights)
+    return network
+
+
 class Network:
     """An executable network (see :func:`build`).
 
@@ -115,6 +122,13 @@ class Network:
         self._allocate(graph)
         if initialize:  # a reader about to set the weights skips drawing them
             self.initialize(self.seed)
+
+    def __reduce__(self):
+        """Pickle as the spec, sizes, seed, dtype and weights (a network crosses to a
+        spawned training process this way): the layers' parameters are views into
+        ``params``, and pickling the arrays one by one would break them apart."""
+        return (_unpickle, (self.spec, self.n_features, self.n_outputs, self.seed,
+                            self.dtype.name, self.get_weights()))
 
     # -- construction ---------------------------------------------------------------------
     def _allocate(self, graph):

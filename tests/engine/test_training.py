@@ -738,3 +738,28 @@ def test_node_ids_with_dots_build_and_name_their_parameters():
                                           "block.1.bn.weight", "block.1.bn.bias"]
     assert "block.1.bn.running_mean" in net.get_weights()
     assert not network.build(spec, 3, 2, initialize=False).params.any()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_pickled_network_trains_exactly_as_the_original(dtype):
+    """A network crosses to a spawned training process by pickle: the copy's layers must
+    still train the copy's parameters (they are views into one flat vector)."""
+    import pickle
+
+    x, y = blobs()
+    spec = mlp(hidden=(8, 8), batch_norm=True)
+    original = network.build(spec, 2, 3, seed=5, dtype=dtype)
+    trained = original.get_weights()  # different from the seed's: a few epochs first
+    list(T.fit(original, x, y, loss="sparse_categorical_crossentropy", epochs=2, seed=1))
+    copy = pickle.loads(pickle.dumps(original))
+    assert copy.dtype == original.dtype and copy.order == original.order
+    for name, value in original.get_weights().items():
+        np.testing.assert_array_equal(copy.get_weights()[name], value)
+    assert any(not np.array_equal(original.get_weights()[k], v) for k, v in trained.items())
+    a = list(T.fit(original, x, y, loss="sparse_categorical_crossentropy", epochs=3, seed=2))
+    b = list(T.fit(copy, x, y, loss="sparse_categorical_crossentropy", epochs=3, seed=2))
+    assert a[-1].history.train == b[-1].history.train
+    for name, value in original.get_weights().items():
+        np.testing.assert_array_equal(copy.get_weights()[name], value)
+    # still one vector under the layers: a change to it is a change to the layer's weight
+    assert np.shares_memory(copy.params, copy.layers["h1"].p["weight"])
