@@ -1162,6 +1162,7 @@ def test_closing_while_training_asks_first_then_ends_the_thread(make_window, qtb
     assert window.close()
     assert [q for q, *_ in window.person.asked] == ["save_changes", "save_changes"]
     assert not thread.isRunning()
+    assert not thread.process.is_alive() and thread.process.exitcode == 0  # no orphan run
     assert window.controller.worker_thread is None or \
         not window.controller.worker_thread.isRunning()
     assert window.controller.state == "idle"
