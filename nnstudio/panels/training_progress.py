@@ -39,12 +39,13 @@ class TrainingProgress(QWidget):
                                 self.tr("Iterations in the epoch"),
                                 self.tr("Iterations (batches) done in the current epoch"))
         for bar in (self.epochs, self.iterations):
-            bar.setMaximumHeight(16)
+            bar.setFixedHeight(16)
             bar.setTextVisible(True)
         self.epochs.setFormat(self.tr("epoch %v/%m"))
         self.iterations.setFormat(self.tr("batch %v/%m"))
         self.figures = named(QLabel(), "trainingFigures", self.tr("Training speed and time"))
         self.figures.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        self.figures.setFixedHeight(self.figures.sizeHint().height())
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
@@ -154,7 +155,15 @@ class TrainingProgress(QWidget):
         self._refresh()
 
     def _refresh(self) -> None:
-        self.figures.setText(self.text())
+        text = self.text()
+        # A label whose size follows its text asks the whole window to lay out again each
+        # time a figure gets a digit longer or shorter (every dock moves, everything is
+        # painted): a fixed size, grown when the text needs more, asks nothing.
+        label = self.figures
+        needed = label.fontMetrics().horizontalAdvance(text) + 8
+        if needed > label.width() or label.minimumWidth() != label.maximumWidth():
+            label.setFixedWidth(max(needed, label.minimumWidth()))
+        label.setText(text)
 
 
 def _set_range(bar: QProgressBar, maximum: int) -> None:

@@ -107,3 +107,27 @@ def test_the_epoch_bar_follows_the_batches_and_the_counts_fit_their_bars(window,
     assert progress.epochs.text() == f"epoch {progress.epochs.value()}/100000"
     with qtbot.waitSignal(window.controller.finished, timeout=TRAIN_TIMEOUT):
         window.actions_by_name["stop"].trigger()
+
+
+def test_the_figures_fit_their_label_without_laying_the_window_out_again(window, qtbot):
+    """Each new figure would otherwise resize the label and with it re-lay out every dock
+    of the window (which the person sees as the whole window repainting while training)."""
+    start(window, qtbot, 100_000)
+    progress = window.training_progress
+    batches = []
+    window.controller.batchEnded.connect(lambda *args: batches.append(args))
+    qtbot.waitUntil(lambda: len(batches) >= 3 and bool(progress.samples_per_second),
+                    timeout=TRAIN_TIMEOUT)
+    label = progress.figures
+    widths = set()
+    for _ in range(5):  # figures of several lengths go by
+        count = len(batches)
+        qtbot.waitUntil(lambda: len(batches) > count, timeout=TRAIN_TIMEOUT)
+        text = label.text()
+        assert "samples/s" in text and "left" in text
+        assert label.fontMetrics().horizontalAdvance(text) <= label.width(), text
+        assert label.minimumWidth() == label.maximumWidth()  # no size to negotiate
+        widths.add(label.width())
+    assert len(widths) <= 2  # grown at most once, never shrunk and regrown
+    with qtbot.waitSignal(window.controller.finished, timeout=TRAIN_TIMEOUT):
+        window.actions_by_name["stop"].trigger()
