@@ -16,3 +16,9 @@ def colour_axes(item, foreground, si_prefix: bool = True) -> None:
         axis.setPen(pen)
         axis.setTextPen(pen)
         axis.enableAutoSIPrefix(si_prefix)
+    for name in ("top", "right"):
+        # hidden, yet told of every range change: with the SI prefix on, each change lays
+        # out its (invisible) label's rich text again, a millisecond a time while training
+        axis = item.getAxis(name)
+        if not axis.isVisible():
+            axis.enableAutoSIPrefix(False)
