@@ -182,7 +182,8 @@ class TrainingController(QObject):
     finished(object)
         A dict: status (completed | early_stopping | stopped | diverged | error), message,
         history (``History.to_dict()`` of the finished epochs), best_epoch, best_weights,
-        weights (read after the loop), n_epochs.
+        weights (read after the loop), n_epochs, seconds (wall time from ``start`` until the
+        run had ended, before its last delivery to the views).
     failed(str)
         The worker raised; emitted before ``finished`` (status "error").
     boundaryUpdated(object: dict)
@@ -244,6 +245,7 @@ class TrainingController(QObject):
         self._features = (0, 1)
         self._epoch_interval = epoch_interval_ms / 1000.0
         self._view_interval = self._epoch_interval
+        self._started = time.monotonic()
         self._cpu_mark = time.thread_time()
         self._last_epoch_delivery = float("-inf")
         self._timer = QTimer(self)
@@ -295,6 +297,7 @@ class TrainingController(QObject):
             self._features = (0, 1)
         thread = _TrainingThread(job, self._box, int(paused_after), self._features)
         thread.finished.connect(self._on_thread_finished)
+        self._started = time.monotonic()
         self._thread = thread
         _LIVE_THREADS.add(thread)
         self._set_state("running")
@@ -468,6 +471,7 @@ class TrainingController(QObject):
         if thread is None or (self._box.outcome is None and not thread.isFinished()):
             return
         thread.wait()  # run() has returned; this only makes sure the OS thread is gone
+        seconds = time.monotonic() - self._started
         self._timer.stop()
         self._deliver(final=True)
         outcome = self._box.outcome or {"status": "error",
@@ -477,6 +481,7 @@ class TrainingController(QObject):
         thread.finished.disconnect(self._on_thread_finished)
         self._last_thread = thread  # finished, so safe to destroy with the next run
         result = self._result(outcome)
+        result["seconds"] = seconds
         self._set_state("idle")
         if result["status"] == "error":
             self.failed.emit(result["message"])
