@@ -141,6 +141,9 @@ class _TrainingThread(QThread):
             box.batch = message["batch"]
         for epoch in message.get("epochs", ()):
             box.epochs.append(epoch)
+        evaluation = message.get("evaluation")
+        if evaluation is not None and "x" not in evaluation:  # sent without the samples
+            evaluation["x"] = self.job.x[evaluation["indices"]]
         for name in ("boundary", "regression", "histograms", "step", "evaluation"):
             if name in message:
                 setattr(box, name, message[name])

@@ -476,6 +476,10 @@ class _Sender:
             value = getattr(box, name)
             if value is not None and value is not self.sent.get(name):
                 self.sent[name] = message[name] = value
+        if "evaluation" in message and "indices" in message["evaluation"]:
+            # the window has the samples: the rows' indices are enough
+            message["evaluation"] = {k: v for k, v in message["evaluation"].items()
+                                     if k != "x"}
         epochs = []
         while box.epochs:
             epochs.append(box.epochs.popleft())

@@ -49,10 +49,18 @@ def test_the_run_is_another_process_and_the_windows_network_follows_it(qtbot, co
     qtbot.wait(200)
     assert all(np.array_equal(job.network.get_weights()[k], v) for k, v in paused_at.items())
 
+    evaluations = []
+    controller.evaluationReady.connect(evaluations.append)
     with qtbot.waitSignal(controller.finished, timeout=TIMEOUT) as blocker:
         controller.stop()
     result = blocker.args[0]
     assert result["status"] == "stopped"
+    # the run's wall time: at least the time its epochs took
+    assert result["seconds"] >= sum(result["history"]["seconds"]) > 0
+    # the validation samples came back as the window's own rows
+    (evaluation,) = evaluations
+    np.testing.assert_array_equal(evaluation["x"], job.x[evaluation["indices"]])
+    assert len(evaluation["x"]) == len(evaluation["y_true"]) > 0
     # the process has ended, and the window's network is the run's final one
     assert not process.is_alive() and process.exitcode == 0
     for name, value in result["weights"].items():
