@@ -195,7 +195,12 @@ def histogram(values, bins: int = HISTOGRAM_BINS) -> dict:
                 "edges": np.linspace(0.0, 1.0, int(bins) + 1)}
     span = float(v.max()) - float(v.min())
     if np.isfinite(span):
-        counts, edges = np.histogram(v, bins=int(bins))
+        try:
+            counts, edges = np.histogram(v, bins=int(bins))
+        except ValueError:  # a spread too fine for float64 around a huge value: bin the
+            centre = float(np.median(v))  # distances from its middle instead
+            counts, edges = np.histogram(v - centre, bins=int(bins))
+            edges = edges + centre
     else:  # values near the float64 limits (a diverging network): bin them scaled down
         scale = float(np.abs(v).max())
         counts, edges = np.histogram(v / scale, bins=int(bins))
