@@ -15,7 +15,8 @@ from PySide6.QtCore import (QByteArray, QCoreApplication, QEvent, QMimeData, QSe
                             QSize, Qt, QTimer, Slot)
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QFrame, QLabel,
-                               QMainWindow, QMessageBox, QScrollArea, QTabBar, QToolButton)
+                               QMainWindow, QMessageBox, QScrollArea, QTabBar, QToolButton,
+                               QVBoxLayout, QWidget)
 
 from engine import spec as spec_check
 from nnstudio import __version__, autosave, export_actions, help_texts
@@ -30,6 +31,7 @@ from nnstudio.panels.data_panel import DataPanel
 from nnstudio.panels.inspector import Inspector
 from nnstudio.panels.palette import Palette
 from nnstudio.panels.problems import ProblemsPanel
+from nnstudio.panels.run_banner import RunBanner
 from nnstudio.panels.runs_panel import RunsPanel, measure_run, run_job
 from nnstudio.panels.summary import SummaryPanel
 from nnstudio.panels.training_panel import TrainingPanel
@@ -86,7 +88,15 @@ class MainWindow(QMainWindow):
         self.scene.push = self.session.push  # every canvas gesture: one undo step
         self.scene.ask_reconnect = self._reconnect_wanted
         self.view = named(CanvasView(self.scene), "canvas", self.tr("Network canvas"))
-        self.setCentralWidget(self.view)
+        self.run_banner = RunBanner()  # over the canvas: how the last run went wrong
+        self.run_banner.lowerRate.connect(self._lower_learning_rate)
+        central = named(QWidget(), "centralArea", self.tr("Canvas"))
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(0, 0, 0, 0)
+        central_layout.setSpacing(0)
+        central_layout.addWidget(self.run_banner)
+        central_layout.addWidget(self.view, 1)
+        self.setCentralWidget(central)
         self._build_docks()
         self._build_actions()
         self._build_menus()
@@ -842,6 +852,7 @@ class MainWindow(QMainWindow):
         # The session keeps one Project object and replaces its content, so the scene and
         # the panels stay subscribed (its "reset" notification rebuilt them already).
         self._deferred.clear()
+        self.run_banner.hide()
         if not self.controller.is_running():
             self.training_progress.setVisible(False)  # of the previous document's run
         if self.controller.is_running():
@@ -1047,6 +1058,16 @@ class MainWindow(QMainWindow):
             self._job_running = job
             self.controller.start(job)
 
+    def _lower_learning_rate(self) -> None:
+        """The banner's remedy: a ten times lower learning rate, as an undoable edit."""
+        lr = self.session.project.training.optimizer.get("lr")
+        if lr:
+            self.training_panel.lr.setValue(lr / 10)
+            self.statusBar().showMessage(
+                self.tr("Learning rate lowered to {0:g}: train again to try it").format(
+                    self.session.project.training.optimizer.get("lr")), 8000)
+        self.run_banner.hide()
+
     def step_training(self) -> None:
         if self.controller.state == "idle":
             job = self._job()
@@ -1067,6 +1088,7 @@ class MainWindow(QMainWindow):
 
     def _prepare_views(self, job) -> None:
         self._deferred.clear()
+        self.run_banner.hide()  # a new run: the last one's trouble is history
         for view in (self.loss_plot, self.confusion_view, self.gradient_view,
                      self.histograms_view, self.step_view):
             view.clear()
@@ -1131,7 +1153,8 @@ class MainWindow(QMainWindow):
         # it (say, a diverged run's NaN) is logged and never costs the run
         self._deferred.flush()
         if status == "diverged" and result.get("message"):
-            self.show_error(self.tr("Training diverged"), result["message"])
+            self.run_banner.show_diverged(result["message"],
+                                          self.session.project.training.optimizer.get("lr"))
         if status == "error" or not (result.get("history") or {}).get("lr"):
             self._update_training_actions()
             return

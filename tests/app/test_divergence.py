@@ -4,6 +4,8 @@ and leaves every view and the window usable."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
+from PySide6.QtCore import Qt
 from window_helpers import set_epochs
 
 TRAIN_TIMEOUT = 60_000  # ms
@@ -27,13 +29,25 @@ def test_a_learning_rate_raised_mid_run_diverges_and_the_run_is_kept(window, qtb
     with qtbot.waitSignal(window.controller.finished, timeout=TRAIN_TIMEOUT) as done:
         window.training_panel.lr.setValue(10.0)  # far too large: the weights blow up
     assert done.args[0]["status"] == "diverged"
-    assert [title for title, _ in window.person.errors] == ["Training diverged"]
-    assert "gradient" in window.person.errors[0][1]
+    # a banner over the canvas explains it in the glossary's words; no dialog stops anyone
+    assert window.person.errors == []
+    banner = window.run_banner
+    assert banner.isVisible() and "exploding gradient" in banner.title.text()
+    text = banner.message.text()
+    assert "lower learning rate" in text and "gradient clipping" in text
+    assert "initializer" in text and "weights from before that step are kept" in text
     run = window.session.project.runs[-1]
     assert run.status == "diverged" and len(run.history["lr"]) >= 2
     # the kept weights are the last finite ones
     assert all(np.isfinite(w).all() for w in run.weights.values())
     assert window.runs_panel.table.rowCount() == 1
+    # the banner's remedy: one click, a ten times lower rate, undoable like any edit
+    assert banner.lower.isVisible() and "1" in banner.lower.text()
+    qtbot.mouseClick(banner.lower, Qt.MouseButton.LeftButton)
+    assert window.session.project.training.optimizer["lr"] == pytest.approx(1.0)
+    assert not banner.isVisible()
+    window.actions_by_name["undo"].trigger()
+    assert window.session.project.training.optimizer["lr"] == pytest.approx(10.0)
     # the window goes on: a sane run trains after it
     window.training_panel.lr.setValue(0.01)
     set_epochs(window, qtbot, 3)
@@ -41,6 +55,27 @@ def test_a_learning_rate_raised_mid_run_diverges_and_the_run_is_kept(window, qtb
         window.actions_by_name["train"].trigger()
     assert done.args[0]["status"] == "completed"
     assert len(window.session.project.runs) == 2
+    assert not banner.isVisible()
+
+
+def test_the_banner_goes_with_escape_or_dismiss_and_when_training_again(window, qtbot):
+    window.open_example("plane-regression")
+    sgd(window, 10.0)
+    with qtbot.waitSignal(window.controller.finished, timeout=TRAIN_TIMEOUT) as done:
+        window.actions_by_name["train"].trigger()
+    assert done.args[0]["status"] == "diverged"
+    banner = window.run_banner
+    assert banner.isVisible()
+    # it sits above the canvas, which stays as usable as before
+    assert banner.geometry().bottom() <= window.view.geometry().top()
+    banner.dismiss.setFocus()
+    qtbot.keyClick(banner.dismiss, Qt.Key.Key_Escape)
+    assert not banner.isVisible()
+    with qtbot.waitSignal(window.controller.finished, timeout=TRAIN_TIMEOUT):
+        window.actions_by_name["train"].trigger()
+    assert banner.isVisible()
+    qtbot.mouseClick(banner.dismiss, Qt.MouseButton.LeftButton)
+    assert not banner.isVisible()
 
 
 def test_views_draw_a_diverged_networks_output_without_failing(window, qtbot):
@@ -54,3 +89,6 @@ def test_views_draw_a_diverged_networks_output_without_failing(window, qtbot):
     assert grid_rgb(probabilities, classification=True).shape == (2, 2, 3)
     huge = probes.histogram(np.array([-1.7e308, 0.0, 1.7e308, np.nan]))
     assert huge["counts"].sum() == 3 and np.isfinite(huge["edges"]).all()
+    # a spread finer than float64 can split into bins, around a huge value
+    tight = probes.histogram(np.array([1e20, 1e20 + 2**15, 1e20 + 2**16]))
+    assert tight["counts"].sum() == 3 and tight["edges"].shape == (31,)
