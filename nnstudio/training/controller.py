@@ -26,7 +26,7 @@ import time
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from engine import training
-from nnstudio.training import worker
+from nnstudio.training import probes, worker
 from nnstudio.training.snapshot import TrainingJob
 
 __all__ = ["TrainingController", "STATES", "STATUSES"]
@@ -295,7 +295,8 @@ class TrainingController(QObject):
         self._cpu_mark = time.thread_time()
         self._delivered_boundary = None
         self._delivered_probes = {}
-        if max(self._features) >= job.n_features:
+        if max(self._features) >= job.n_features or (
+                probes.is_pca(self._features) and job.n_features <= 2):
             # axes picked for an earlier dataset with more features: start from the first two
             self._features = (0, 1)
         thread = _TrainingThread(job, self._box, int(paused_after), self._features)
@@ -355,7 +356,8 @@ class TrainingController(QObject):
 
     def set_boundary_features(self, i: int, j: int) -> None:
         """Draw the decision boundary over input features ``i`` (horizontal) and ``j``
-        (vertical), the others held at their training mean.  While a run goes on, the worker
+        (vertical), the others held at their training mean -- or, for ``probes.PCA``, over the
+        plane of the first two principal components.  While a run goes on, the worker
         switches at its next batch; when idle after a run, the grid of the run's final
         weights is computed at once and ``boundaryUpdated`` emitted."""
         features = (int(i), int(j))

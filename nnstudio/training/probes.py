@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["validation_indices", "class_indices", "grid_axes", "grid_points", "boundary",
+__all__ = ["validation_indices", "class_indices", "PCA", "is_pca", "principal_plane", "project",
+           "grid_axes", "grid_points", "boundary",
            "classes_and_confidence", "fixed_batch", "dead_units", "evaluation",
            "regression", "histogram", "histograms", "step_state", "DEAD_ACTIVATIONS",
            "HISTOGRAM_BINS"]
@@ -55,13 +56,56 @@ def class_indices(y: np.ndarray) -> np.ndarray:
     return y.argmax(axis=1).astype(np.int64)
 
 
+PCA = (-1, -2)  # the "features" of the plane of the first two principal components
+PCA_ROWS = 5000  # rows of the data the principal components are computed on, at most
+
+
+def is_pca(features) -> bool:
+    """True for :data:`PCA`, the boundary over the principal-component plane."""
+    return features is not None and tuple(int(f) for f in features) == PCA
+
+
+def principal_plane(x: np.ndarray, centre: np.ndarray | None = None, seed: int = 0
+                    ) -> np.ndarray:
+    """The first two principal components of ``x`` (N, F), rows of a (2, F) float64 array
+    of unit length: the directions of largest variance of the data about ``centre``
+    (default its mean), as the eigenvectors of the covariance ``(x - c)^T (x - c) / N`` with
+    the two largest eigenvalues, each signed so that its largest entry is positive (SVD
+    and eigen-solvers leave the sign open).  On at most ``PCA_ROWS`` rows (a seeded
+    sample).  F = 1 gives a zero second row."""
+    x = np.asarray(x, dtype=np.float64)
+    if len(x) > PCA_ROWS:
+        x = x[np.sort(np.random.default_rng([int(seed), 5]).choice(len(x), PCA_ROWS,
+                                                                   replace=False))]
+    c = x.mean(axis=0) if centre is None else np.asarray(centre, dtype=np.float64)
+    xc = x - c
+    _, vectors = np.linalg.eigh(xc.T @ xc / max(1, len(xc)))  # ascending eigenvalues
+    basis = np.zeros((2, x.shape[1]))
+    top = vectors[:, ::-1][:, :2].T
+    basis[:len(top)] = top
+    for row in basis:
+        k = int(np.argmax(np.abs(row)))
+        if row[k] < 0:
+            row *= -1
+    return basis
+
+
+def project(x: np.ndarray, centre: np.ndarray, basis: np.ndarray) -> np.ndarray:
+    """Coordinates (N, 2) of the rows of ``x`` in the plane through ``centre`` spanned by
+    ``basis`` (2, F): ``(x - centre) @ basis.T``."""
+    return (np.asarray(x, dtype=np.float64) - centre) @ np.asarray(basis).T
+
+
 def grid_axes(x: np.ndarray, features: tuple[int, int], resolution: int = 100,
-              padding: float = 0.1) -> tuple[tuple[float, float], tuple[float, float]]:
-    """The ranges ``(lo, hi)`` of features ``i`` and ``j`` of ``x``, widened by ``padding``
-    of their span on each side (a constant feature gets a span of 1)."""
+              padding: float = 0.1, plane=None) -> tuple[tuple[float, float],
+                                                          tuple[float, float]]:
+    """The ranges ``(lo, hi)`` of features ``i`` and ``j`` of ``x`` -- or, with ``plane``
+    ``(centre, basis)``, of its coordinates in that plane -- widened by ``padding`` of their
+    span on each side (a constant feature gets a span of 1)."""
     ranges = []
-    for f in features:
-        column = np.asarray(x[:, f], dtype=np.float64)
+    columns = (project(x, *plane).T if plane is not None else
+               [np.asarray(x[:, f], dtype=np.float64) for f in features])
+    for column in columns:
         lo, hi = float(column.min()), float(column.max())
         span = hi - lo if hi > lo else 1.0
         ranges.append((lo - padding * span, hi + padding * span))
@@ -69,20 +113,27 @@ def grid_axes(x: np.ndarray, features: tuple[int, int], resolution: int = 100,
 
 
 def grid_points(x_range, y_range, resolution: int, features: tuple[int, int],
-                hold: np.ndarray, dtype=np.float32) -> np.ndarray:
+                hold: np.ndarray, dtype=np.float32, basis: np.ndarray | None = None
+                ) -> np.ndarray:
     """Rows ``(resolution * resolution, n_features)``: every feature at ``hold`` (e.g. the
     training mean) except ``features[0]`` and ``features[1]``, which run over an evenly
     spaced grid; row ``r * resolution + c`` has feature i at column c, feature j at row r.
+    With ``basis`` (2, F) the grid runs over the plane ``hold + a * basis[0] + b *
+    basis[1]`` instead (a at column c, b at row r; ``features`` is ignored).
 
     The grid's cell centres: ``lo + (k + 0.5) * (hi - lo) / resolution``.
     """
-    i, j = features
     n = int(resolution)
     xs = x_range[0] + (np.arange(n) + 0.5) * (x_range[1] - x_range[0]) / n
     ys = y_range[0] + (np.arange(n) + 0.5) * (y_range[1] - y_range[0]) / n
+    gx, gy = np.meshgrid(xs, ys)  # (rows = y, columns = x)
+    if basis is not None:  # the plane hold + a * basis[0] + b * basis[1]
+        points = (np.asarray(hold, dtype=np.float64) + gx.reshape(-1, 1) * basis[0]
+                  + gy.reshape(-1, 1) * basis[1])
+        return points.astype(dtype)
+    i, j = features
     points = np.empty((n * n, len(hold)), dtype=dtype)
     points[:] = np.asarray(hold, dtype=dtype)
-    gx, gy = np.meshgrid(xs, ys)  # (rows = y, columns = x)
     points[:, i] = gx.ravel()
     points[:, j] = gy.ravel()
     return points
@@ -90,41 +141,55 @@ def grid_points(x_range, y_range, resolution: int, features: tuple[int, int],
 
 def boundary(network, x: np.ndarray, features: tuple[int, int] = (0, 1),
              resolution: int = 100, hold: np.ndarray | None = None,
-             x_range=None, y_range=None) -> dict:
-    """The network's outputs over a grid of two input features.
+             x_range=None, y_range=None, basis: np.ndarray | None = None) -> dict:
+    """The network's outputs over a grid of two input features, or over the plane of the
+    data's first two principal components.
 
     Parameters
     ----------
     network : engine.network.Network
     x : ndarray (N, n_features)
         The data whose range the grid spans (and whose mean the other features take).
-    features : (i, j)
-        Feature on the horizontal axis, feature on the vertical axis.
+    features : (i, j) or PCA
+        Feature on the horizontal axis, feature on the vertical axis; :data:`PCA` for the
+        plane through ``hold`` spanned by the first two principal components of ``x``
+        (``basis``, default :func:`principal_plane` of ``x`` about ``hold``): a point at
+        (a, b) of the grid is the input ``hold + a * basis[0] + b * basis[1]``.
     resolution : int
         Points per axis.
     hold : ndarray (n_features,), optional
-        Values of the other features; default ``x.mean(axis=0)``.
+        Values of the other features (the plane's centre for PCA); default
+        ``x.mean(axis=0)``.
 
     Returns
     -------
     dict
         ``features``, ``x_range``, ``y_range``, ``resolution``, ``hold`` (float64 list) and
         ``values``: float32 (resolution, resolution, n_outputs), row r / column c the output
-        at feature j = r-th y, feature i = c-th x (see :func:`grid_points`).
+        at feature j = r-th y, feature i = c-th x (see :func:`grid_points`); for PCA also
+        ``basis`` (2, n_features) float64.
     """
     i, j = int(features[0]), int(features[1])
     if hold is None:
         hold = np.asarray(x, dtype=np.float64).mean(axis=0)
+    pca = is_pca((i, j))
+    if pca and basis is None:
+        basis = principal_plane(x, hold)
     if x_range is None or y_range is None:
-        x_range, y_range = grid_axes(x, (i, j), resolution)
-    points = grid_points(x_range, y_range, resolution, (i, j), hold, network.dtype)
+        x_range, y_range = grid_axes(x, (i, j), resolution,
+                                     plane=(hold, basis) if pca else None)
+    points = grid_points(x_range, y_range, resolution, (i, j), hold, network.dtype,
+                         basis if pca else None)
     with np.errstate(all="ignore"):
         values = network.predict(points)
     n = int(resolution)
-    return {"features": (i, j), "x_range": tuple(map(float, x_range)),
+    grid = {"features": (i, j), "x_range": tuple(map(float, x_range)),
             "y_range": tuple(map(float, y_range)), "resolution": n,
             "hold": [float(v) for v in hold],
             "values": np.ascontiguousarray(values, dtype=np.float32).reshape(n, n, -1)}
+    if pca:
+        grid["basis"] = np.asarray(basis, dtype=np.float64)
+    return grid
 
 
 def classes_and_confidence(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -185,11 +185,15 @@ class Probes:
         if features is None:
             return None
         t0 = time.monotonic()
-        if features not in self._ranges:
-            self._ranges[features] = probes.grid_axes(self.job.x, features, self.resolution)
-        x_range, y_range = self._ranges[features]
+        if features not in self._ranges:  # the data does not change: once per run
+            basis = (probes.principal_plane(self.job.x, self.hold, self.seed)
+                     if probes.is_pca(features) else None)
+            plane = (self.hold, basis) if basis is not None else None
+            self._ranges[features] = (*probes.grid_axes(self.job.x, features, self.resolution,
+                                                        plane=plane), basis)
+        x_range, y_range, basis = self._ranges[features]
         grid = probes.boundary(self.job.network, self.job.x, features, self.resolution,
-                               self.hold, x_range, y_range)
+                               self.hold, x_range, y_range, basis)
         grid.update(epoch=epoch, iteration=iteration, final=final,
                     classification=self.classification)
         now = time.monotonic()

@@ -6,8 +6,9 @@ on a diverging colour map), with the data points on top, coloured by their class
 grid is computed in the training worker with the current weights (at most every
 ``BOUNDARY_INTERVAL_S`` and at the end; see ``TrainingController.boundaryUpdated``); this
 view only draws.  With more than two features the person picks the two axes, and the other
-features are held at their training mean (``nnstudio.training.probes.grid_points``).  A 2-D
-PCA projection is not offered yet.
+features are held at their training mean (``nnstudio.training.probes.grid_points``) -- or
+picks the plane of the data's first two principal components through the training mean
+(PCA), where the data points are drawn at their projections.
 """
 
 from __future__ import annotations
@@ -115,6 +116,15 @@ class DecisionBoundaryView(QWidget):
         for combo in (self.x_feature, self.y_feature):
             combo.setToolTip(self.tr("The input feature drawn on this axis"))
             combo.activated.connect(self._features_picked)
+        self.axes = QComboBox(self)
+        self.axes.setObjectName("decisionBoundaryAxes")
+        self.axes.setAccessibleName(self.tr("What the axes show"))
+        self.axes.addItems([self.tr("Two features"), self.tr("PCA projection")])
+        self.axes.setToolTip(self.tr(
+            "Two input features (the others held at their training mean), or the plane of "
+            "the first two principal components: the two directions in which the inputs "
+            "vary most (PCA, principal component analysis)"))
+        self.axes.activated.connect(self._features_picked)
         self.x_label = QLabel(self.tr("x:"), self)
         self.x_label.setObjectName("decisionBoundaryXLabel")
         self.x_label.setAccessibleName(self.tr("Horizontal axis"))
@@ -144,6 +154,7 @@ class DecisionBoundaryView(QWidget):
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.summary, 1)
+        top.addWidget(self.axes)
         top.addWidget(self.x_label)
         top.addWidget(self.x_feature)
         top.addWidget(self.y_label)
@@ -169,7 +180,16 @@ class DecisionBoundaryView(QWidget):
 
     @property
     def features(self) -> tuple[int, int]:
+        """The two features on the axes, or ``probes.PCA`` for the principal-component
+        plane."""
+        if self.pca:
+            return probes.PCA
         return (max(0, self.x_feature.currentIndex()), max(0, self.y_feature.currentIndex()))
+
+    @property
+    def pca(self) -> bool:
+        """True when the axes show the principal-component plane."""
+        return self.axes.currentIndex() == 1 and self.axes.isVisibleTo(self)
 
     def set_job(self, job) -> None:
         """The data of a ``TrainingJob``: its inputs, targets, names and task."""
@@ -191,7 +211,7 @@ class DecisionBoundaryView(QWidget):
         if len(self._feature_names) != n_features:
             self._feature_names = [f"x{i + 1}" for i in range(n_features)]
         self._class_names = [str(n) for n in (class_names or [])]
-        keep = self.features
+        keep = (max(0, self.x_feature.currentIndex()), max(0, self.y_feature.currentIndex()))
         for combo in (self.x_feature, self.y_feature):
             combo.blockSignals(True)
             combo.clear()
@@ -201,7 +221,6 @@ class DecisionBoundaryView(QWidget):
         if n_features >= 2:
             self.x_feature.setCurrentIndex(i)
             self.y_feature.setCurrentIndex(j)
-        self.note.setVisible(n_features > 2)
         self._set_features_enabled()
         self._grid, self._n_grids, self._levels = None, 0, None
         self.image.clear()
@@ -236,8 +255,8 @@ class DecisionBoundaryView(QWidget):
                             levels=(0, 255))
         (x0, x1), (y0, y1) = grid["x_range"], grid["y_range"]
         self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
-        if tuple(grid["features"]) != self._drawn_features:
-            self._draw_points(tuple(grid["features"]))
+        if tuple(grid["features"]) != self._drawn_features or probes.is_pca(grid["features"]):
+            self._draw_points(tuple(grid["features"]))  # (PCA: in the grid's own plane)
         self._update_summary()
 
     def _regression_levels(self, values) -> tuple[float, float]:
@@ -260,7 +279,7 @@ class DecisionBoundaryView(QWidget):
             self.points.setData([], [])
             self._drawn_features = None
             return
-        i, j = features or self.features
+        features = tuple(features or self.features)
         rows = np.arange(len(x))
         if len(rows) > _MAX_POINTS:
             rows = np.sort(np.random.default_rng(0).choice(len(x), _MAX_POINTS, replace=False))
@@ -272,20 +291,53 @@ class DecisionBoundaryView(QWidget):
             lo, hi = self._levels or (float(y.min()), float(y.max()))
             colors = grid_rgb(np.asarray(y, dtype=np.float64)[:, None], False, (lo, hi))
             brushes = [pg.mkBrush(*c) for c in colors]
-        self.points.setData(x[rows, i], x[rows, j], brush=brushes)
-        self._drawn_features = (i, j)
         item = self.plot.getPlotItem()
-        item.setLabel("bottom", self._feature_names[i])
-        item.setLabel("left", self._feature_names[j])
+        if probes.is_pca(features):
+            centre, basis = self._plane()
+            coords = probes.project(x[rows], centre, basis)
+            self.points.setData(coords[:, 0], coords[:, 1], brush=brushes)
+            names = self.axis_names(features)
+        else:
+            i, j = features
+            self.points.setData(x[rows, i], x[rows, j], brush=brushes)
+            names = self.axis_names(features)
+        self._drawn_features = features
+        item.setLabel("bottom", names[0])
+        item.setLabel("left", names[1])
+
+    def axis_names(self, features) -> tuple[str, str]:
+        """What the horizontal and vertical axes show, for ``features``."""
+        if probes.is_pca(features):
+            return (self.tr("principal component 1"), self.tr("principal component 2"))
+        i, j = features
+        return self._feature_names[i], self._feature_names[j]
+
+    def _plane(self) -> tuple[np.ndarray, np.ndarray]:
+        """The PCA plane's centre and basis: the grid's (the worker's, on the training
+        data) when it has one, else computed here from the data points."""
+        grid = self._grid
+        if grid is not None and grid.get("basis") is not None:
+            return np.asarray(grid["hold"]), np.asarray(grid["basis"])
+        centre = np.asarray(self._x, dtype=np.float64).mean(axis=0)
+        return centre, probes.principal_plane(self._x, centre)
 
     def _set_features_enabled(self) -> None:
         enough = self._x is not None and self._x.shape[1] > 2
+        self.axes.setVisible(enough)
+        two = enough and self.axes.currentIndex() == 0
         for widget in (self.x_feature, self.y_feature, self.x_label, self.y_label):
-            widget.setVisible(enough)
+            widget.setVisible(two)
+        self.note.setVisible(enough)
+        self.note.setText(
+            self.tr("The plane of the two directions in which the inputs vary most, through "
+                    "their training mean; points are drawn at their projections.")
+            if enough and not two else self.tr("Other features are held at their training "
+                                               "mean."))
 
     def _features_picked(self, *_):
+        self._set_features_enabled()
         i, j = self.features
-        if i == j:  # the other axis moves out of the way
+        if i == j and self.x_feature.count() > 1:  # the other axis moves out of the way
             other = self.y_feature if self.sender() is self.x_feature else self.x_feature
             other.setCurrentIndex((i + 1) % self.x_feature.count())
             i, j = self.features
@@ -317,23 +369,24 @@ class DecisionBoundaryView(QWidget):
             writer = csv.writer(f)
             if grid is None:
                 return
-            i, j = grid["features"]
             n = grid["resolution"]
             values = np.asarray(grid["values"])
             (x0, x1), (y0, y1) = grid["x_range"], grid["y_range"]
             xs = x0 + (np.arange(n) + 0.5) * (x1 - x0) / n
             ys = y0 + (np.arange(n) + 0.5) * (y1 - y0) / n
             classification = grid.get("classification", True)
-            names = self._feature_names or [f"x{c + 1}" for c in range(len(grid["hold"]))]
+            if not self._feature_names:
+                self._feature_names = [f"x{c + 1}" for c in range(len(grid["hold"]))]
+            x_name, y_name = self.axis_names(grid["features"])
             if classification:
                 classes, confidence = probes.classes_and_confidence(values)
-                writer.writerow([names[i], names[j], "class", "probability"])
+                writer.writerow([x_name, y_name, "class", "probability"])
                 for r in range(n):
                     for c in range(n):
                         writer.writerow([repr(float(xs[c])), repr(float(ys[r])),
                                          int(classes[r, c]), repr(float(confidence[r, c]))])
             else:
-                writer.writerow([names[i], names[j], "prediction"])
+                writer.writerow([x_name, y_name, "prediction"])
                 for r in range(n):
                     for c in range(n):
                         writer.writerow([repr(float(xs[c])), repr(float(ys[r])),

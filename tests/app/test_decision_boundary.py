@@ -136,3 +136,94 @@ def test_regression_colours_and_exports(tmp_path, qtbot, view):
                  "decisionBoundaryYFeature", "decisionBoundarySummary", "decisionBoundaryNote"):
         widget = view.findChild(QWidget, name)
         assert widget is not None and widget.accessibleName()
+
+
+# -- the principal-component plane ------------------------------------------------------------
+def test_the_principal_plane_is_the_datas_two_widest_directions():
+    rng = np.random.default_rng(3)
+    # 4-D data: wide along (1, 1, 0, 0) / sqrt 2, less along (0, 0, 1, 0), thin elsewhere
+    u = np.array([1.0, 1.0, 0.0, 0.0]) / np.sqrt(2)
+    v = np.array([0.0, 0.0, 1.0, 0.0])
+    x = (rng.normal(size=(500, 1)) * 10 * u + rng.normal(size=(500, 1)) * 3 * v
+         + rng.normal(size=(500, 4)) * 0.1 + [5, -2, 1, 0]).astype(np.float32)
+    centre = x.astype(np.float64).mean(axis=0)
+    basis = probes.principal_plane(x, centre)
+    assert basis.shape == (2, 4)
+    np.testing.assert_allclose(basis @ basis.T, np.eye(2), atol=1e-9)  # orthonormal
+    np.testing.assert_allclose(basis[0], u, atol=0.05)  # signed: largest entry positive
+    np.testing.assert_allclose(basis[1], v, atol=0.05)
+    # independently: the top right singular vectors of the centred data
+    _, _, vt = np.linalg.svd(x - centre, full_matrices=False)
+    for k in range(2):
+        assert abs(abs(float(vt[k] @ basis[k])) - 1) < 1e-6
+
+
+def test_a_pca_grid_is_the_networks_output_over_the_plane():
+    spec = examples.spirals_classifier().spec()
+    net = network_module.build(spec, 4, 3, seed=1)
+    rng = np.random.default_rng(0)
+    x = (rng.normal(size=(300, 4)) * [1, 2, 3, 4] + [0, 10, -5, 1]).astype(np.float32)
+    mean = x.astype(np.float64).mean(axis=0)
+
+    grid = probes.boundary(net, x, features=probes.PCA, resolution=20, hold=mean)
+
+    basis = grid["basis"]
+    assert grid["features"] == probes.PCA and basis.shape == (2, 4)
+    n = 20
+    (x0, x1), (y0, y1) = grid["x_range"], grid["y_range"]
+    a = x0 + (np.arange(n) + 0.5) * (x1 - x0) / n
+    b = y0 + (np.arange(n) + 0.5) * (y1 - y0) / n
+    # row r, column c: the input at mean + a[c] * pc1 + b[r] * pc2
+    r, c = 7, 12
+    point = (mean + a[c] * basis[0] + b[r] * basis[1]).astype(np.float32)
+    np.testing.assert_allclose(grid["values"][r, c], net.predict(point[None])[0], rtol=1e-5)
+    # the grid spans the data's projections
+    coords = probes.project(x, mean, basis)
+    assert x0 < coords[:, 0].min() and x1 > coords[:, 0].max()
+    assert y0 < coords[:, 1].min() and y1 > coords[:, 1].max()
+
+
+def test_through_the_window_the_boundary_over_the_pca_plane(window, qtbot, tmp_path):
+    window.open_example("spirals-classifier")
+    project = window.session.project
+    from nnstudio.document.model import DataSource
+    from nnstudio.editor.commands import SetData
+
+    window.session.push(SetData(project, DataSource("builtin", {"name": "iris"})))
+    qtbot.waitUntil(lambda: not window.data_panel.loading(), timeout=TIMEOUT)
+    window.boundary_dock.raise_()
+    view = window.boundary_view
+    with qtbot.waitSignal(window.controller.finished, timeout=TIMEOUT):
+        window.actions_by_name["train"].trigger()
+    assert view.axes.isVisible() and view.x_feature.isVisible()  # 4 features: a choice
+    # the person picks the PCA projection: the finished run's grid over that plane at once
+    view.axes.setCurrentIndex(1)
+    with qtbot.waitSignal(window.controller.boundaryUpdated, timeout=TIMEOUT) as blocker:
+        view.axes.activated.emit(1)
+    grid = blocker.args[0]
+    assert grid["features"] == probes.PCA and view.grid is grid and grid["final"]
+    assert not view.x_feature.isVisible() and "vary most" in view.note.text()
+    job = window.controller.job
+    basis, centre = grid["basis"], np.asarray(grid["hold"])
+    # the data points sit at their projections onto that plane
+    coords = probes.project(job.x, centre, basis)
+    np.testing.assert_allclose(view.points.data["x"], coords[:, 0], rtol=1e-6)
+    np.testing.assert_allclose(view.points.data["y"], coords[:, 1], rtol=1e-6)
+    assert view.plot.getPlotItem().getAxis("bottom").labelText == "principal component 1"
+    # and the grid is the trained network's output over it
+    n = grid["resolution"]
+    (x0, x1), (y0, y1) = grid["x_range"], grid["y_range"]
+    a = x0 + (np.arange(n) + 0.5) * (x1 - x0) / n
+    b = y0 + (np.arange(n) + 0.5) * (y1 - y0) / n
+    point = (centre + a[3] * basis[0] + b[5] * basis[1]).astype(np.float32)
+    np.testing.assert_allclose(grid["values"][5, 3], job.network.predict(point[None])[0],
+                               rtol=1e-5, atol=1e-6)
+    path = tmp_path / "pca.csv"
+    view.export_csv(path)
+    with open(path, newline="", encoding="utf-8") as f:
+        header = next(csv.reader(f))
+    assert header[:2] == ["principal component 1", "principal component 2"]
+    # training again keeps the choice: the run draws its boundaries over the plane
+    with qtbot.waitSignal(window.controller.finished, timeout=TIMEOUT):
+        window.actions_by_name["train"].trigger()
+    assert probes.is_pca(view.grid["features"]) and view.grid["final"]
