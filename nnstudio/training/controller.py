@@ -248,6 +248,7 @@ class TrainingController(QObject):
         self._features = (0, 1)
         self._epoch_interval = epoch_interval_ms / 1000.0
         self._view_interval = self._epoch_interval
+        self._told_interval = 0.0  # the view interval the run was told last
         self._started = time.monotonic()
         self._cpu_mark = time.thread_time()
         self._last_epoch_delivery = float("-inf")
@@ -292,6 +293,7 @@ class TrainingController(QObject):
         self._delivered_batch = None
         self._last_epoch_delivery = float("-inf")
         self._view_interval = self._epoch_interval
+        self._told_interval = 0.0
         self._cpu_mark = time.thread_time()
         self._delivered_boundary = None
         self._delivered_probes = {}
@@ -462,6 +464,11 @@ class TrainingController(QObject):
         spent, self._cpu_mark = cpu - self._cpu_mark, cpu
         self._view_interval = min(MAX_VIEW_INTERVAL_S,
                                   max(self._epoch_interval, spent / GUI_SHARE))
+        thread, told = self._thread, self._told_interval
+        if thread is not None and abs(self._view_interval - told) > 0.2 * told:
+            # the run measures the boundary no more often than the views show it
+            self._told_interval = self._view_interval
+            thread.send("view_interval", self._view_interval)
 
     @property
     def view_interval(self) -> float:

@@ -169,6 +169,7 @@ class Probes:
         self.features = features if job.n_features >= 2 else None
         self.resolution = boundary_resolution(job.network)
         self.interval = BOUNDARY_INTERVAL_S
+        self.view_interval = 0.0  # how often the window draws the views (0: unknown)
         self.last = float("-inf")
         # when the next boundary is due: one clock read and a comparison per batch
         self.next_boundary = float("-inf") if self.features is not None else float("inf")
@@ -198,8 +199,10 @@ class Probes:
                     classification=self.classification)
         now = time.monotonic()
         self.last = now
-        # never more than BOUNDARY_MAX_SHARE of the worker's time, however big the network
-        self.interval = max(BOUNDARY_INTERVAL_S, (now - t0) / BOUNDARY_MAX_SHARE)
+        # never more than BOUNDARY_MAX_SHARE of the worker's time, however big the network,
+        # nor more often than the window shows them
+        self.interval = max(BOUNDARY_INTERVAL_S, self.view_interval,
+                            (now - t0) / BOUNDARY_MAX_SHARE)
         self.next_boundary = now + self.interval
         return grid
 
@@ -288,6 +291,7 @@ class Worker:
         self._steps = steps  # batches left before pausing (0: no step pending)
         self._weights_at = None  # the iteration whose weights were sent last
         self._optimizer = None  # fit's optimizer (see _fit_kwargs)
+        self.view_interval = 0.0
 
     def add_step(self) -> None:
         """Run one more batch, then pause (the caller resumes the control)."""
@@ -409,7 +413,9 @@ class Worker:
 
     def _make_probes(self) -> Probes | None:
         try:
-            return Probes(self.job, self.features)
+            probe = Probes(self.job, self.features)
+            probe.view_interval = self.view_interval
+            return probe
         except Exception:  # noqa: BLE001 - the views go without; training goes on
             log.exception("the views' measurements cannot be set up")
             return None
@@ -446,6 +452,16 @@ class Worker:
         self.features = features
         if self.probes is not None:
             self.probes.last = self.probes.next_boundary = float("-inf")
+
+    def set_view_interval(self, seconds: float) -> None:
+        """The window draws the views every ``seconds``: the decision boundary and the
+        regression predictions are not measured more often than that (the newest would
+        replace the previous one unseen)."""
+        self.view_interval = float(seconds)
+        probe = self.probes
+        if probe is not None:
+            probe.view_interval = self.view_interval
+            probe.regression_budget.base = max(REGRESSION_INTERVAL_S, self.view_interval)
 
     @staticmethod
     def _outcome(event, best_epoch, best_weights) -> dict:
@@ -544,6 +560,8 @@ def _commands(conn, control: training.Control, worker: Worker) -> None:
             control.set_lr(args[0])
         elif command == "features":
             worker.set_features(args[0])
+        elif command == "view_interval":
+            worker.set_view_interval(args[0])
 
 
 def serve(job: WorkerJob, results, commands, steps: int = 0, features=(0, 1),

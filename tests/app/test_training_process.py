@@ -125,3 +125,35 @@ def test_a_spawned_process_trains_exactly_what_a_forked_one_and_a_thread_do(
         np.testing.assert_array_equal(spawned["weights"][name], value)
     for part in ("train", "validation", "lr", "grad_norms"):  # all but the timings
         assert spawned["history"][part] == forked["history"][part]
+
+
+def test_the_boundary_is_measured_no_more_often_than_the_window_draws_it(monkeypatch):
+    """Grids the window would replace unseen are not computed: the run is told how often the
+    views are drawn (``view_interval``) and measures the boundary at most that often."""
+    import threading
+    import time
+
+    job = job_of(epochs=100_000)
+    box, control = worker.Mailbox(), training.Control()
+    run = worker.Worker(worker.WorkerJob.of(job), control, box, 0)
+    run.set_view_interval(0.4)
+    times = []
+    measure = worker.Probes.boundary
+
+    def timed(self, *args, **kwargs):
+        times.append(time.monotonic())
+        return measure(self, *args, **kwargs)
+
+    monkeypatch.setattr(worker.Probes, "boundary", timed)
+    thread = threading.Thread(target=run.run)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 60
+        while len(times) < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        control.stop()
+        thread.join()
+    assert len(times) >= 4 and box.outcome["status"] == "stopped"
+    gaps = np.diff(times[:-1])  # the last one is the final state's, measured regardless
+    assert gaps.min() >= 0.4, gaps
