@@ -19,6 +19,7 @@ and the document are untouched.
 from __future__ import annotations
 
 import atexit
+import gc
 import logging
 import threading
 import time
@@ -65,9 +66,9 @@ class _TrainingThread(QThread):
     into the window's mailbox, and sends it the window's commands.  Emits no signals of its
     own (only QThread's ``finished``, from C++, once the process has ended).
 
-    ``job.network`` is the window's copy of the network: it receives the run's weights when
-    the run pauses and when it ends, so that it holds the trained network whenever training
-    does not run."""
+    ``job.network`` is the window's copy of the network: the controller puts the run's
+    weights in it (in the GUI thread) when the run pauses and when it ends, so that it holds
+    the trained network whenever training does not run."""
 
     def __init__(self, job: TrainingJob, mailbox: worker.Mailbox, steps: int,
                  features=(0, 1)):
@@ -83,6 +84,7 @@ class _TrainingThread(QThread):
             args=(worker.WorkerJob.of(job), results, commands, int(steps), features,
                   (self._results, self._commands)))
         self._child_ends = (results, commands)
+        self.terminated = False  # ended by terminate_process
 
     def send(self, *command) -> None:
         """Send ``command`` to the run (ignored once the run has ended)."""
@@ -96,10 +98,15 @@ class _TrainingThread(QThread):
         """End the training process now (a run that does not stop when told)."""
         if self.process.is_alive():
             log.warning("terminating the training process")
+            self.terminated = True
             self.process.terminate()
 
     def run(self) -> None:
         box = self.mailbox
+        # A forked child inherits this process's objects, PySide wrappers among them: frozen,
+        # the child's garbage collector never frees them (which would run Qt destructors in
+        # a process without Qt), and their pages stay shared instead of being copied.
+        gc.freeze()
         try:
             self.process.start()
         except Exception as exc:  # noqa: BLE001 - e.g. out of memory or processes
@@ -108,35 +115,44 @@ class _TrainingThread(QThread):
                            "error": f"The training process could not start: {exc}"}
             self._close()
             return
+        finally:
+            gc.unfreeze()
         for conn in self._child_ends:  # the child's ends: now the child's alone
             conn.close()
-        outcome = None
-        try:
-            while outcome is None:
-                message = self._results.recv()
-                outcome = self._take(message)
-        except (EOFError, OSError):  # the process ended without an outcome
-            pass
-        except Exception:  # noqa: BLE001 - a message that cannot be read
-            log.exception("a message from the training process cannot be read")
+        outcome, failure = None, None
+        while outcome is None:
+            try:
+                outcome = self._take(self._results.recv())
+            except (EOFError, OSError):  # the process ended without an outcome
+                break
+            except Exception as exc:  # noqa: BLE001 - a message that cannot be read or used
+                log.exception("a message from the training process cannot be used")
+                if failure is None:  # the views would go wrong from here: end the run,
+                    failure = exc  # and read on to its outcome
+                    self.send("stop")
         self.process.join(STOP_WAIT_S)
         if self.process.is_alive():
             self.terminate_process()
             self.process.join()
         if outcome is None:
             code = self.process.exitcode
+            why = (f"a message from it could not be used ({type(failure).__name__}: "
+                   f"{failure})" if failure is not None else f"exit code {code}")
             outcome = {"status": "error", "error": (
-                f"The training process ended unexpectedly (exit code {code}); the project "
-                f"is intact.")}
+                f"The run did not stop within {STOP_WAIT_S:.0f} s of being told to, so its "
+                f"process was ended; the project is intact." if self.terminated else
+                f"The training process ended unexpectedly ({why}); the project is intact.")}
+        elif failure is not None:  # stopped because of it: say so, not just "stopped"
+            outcome["interrupted"] = f"{type(failure).__name__}: {failure}"
         box.outcome = outcome
         self._close()
 
     def _take(self, message: dict) -> dict | None:
         """Copies ``message`` into the mailbox in the order the run produced it; returns
         its outcome, if it has one."""
-        box, network = self.mailbox, self.job.network
-        if "weights" in message:
-            network.set_weights(message["weights"])
+        box = self.mailbox
+        if "weights" in message:  # the GUI thread puts them in the network (see _deliver)
+            box.weights = message["weights"]
         if "batch" in message:
             box.batch = message["batch"]
         for epoch in message.get("epochs", ()):
@@ -148,14 +164,8 @@ class _TrainingThread(QThread):
             if name in message:
                 setattr(box, name, message[name])
         if message.get("paused_after_step"):
-            box.paused_after_step = True
-        outcome = message.get("outcome")
-        if outcome is not None and outcome.get("weights") is not None:
-            try:
-                network.set_weights(outcome["weights"])
-            except Exception:  # noqa: BLE001 - the outcome still says what happened
-                log.exception("the run's final weights do not fit the network")
-        return outcome
+            box.paused_after_step = int(message["paused_after_step"])
+        return message.get("outcome")
 
     def _close(self) -> None:
         for conn in (self._results, self._commands, *self._child_ends):
@@ -249,6 +259,9 @@ class TrainingController(QObject):
         self._epoch_interval = epoch_interval_ms / 1000.0
         self._view_interval = self._epoch_interval
         self._told_interval = 0.0  # the view interval the run was told last
+        self._steps_taken, self._awaited_step = 0, None  # see start()
+        self._applied_weights = None  # the last weights put in job.network
+        self._network_current = False  # job.network holds the last run's final weights
         self._started = time.monotonic()
         self._cpu_mark = time.thread_time()
         self._last_epoch_delivery = float("-inf")
@@ -297,6 +310,11 @@ class TrainingController(QObject):
         self._cpu_mark = time.thread_time()
         self._delivered_boundary = None
         self._delivered_probes = {}
+        # steps are numbered so that a late "paused after step n" of a step that a pause or
+        # resume overtook changes nothing
+        self._steps_taken = 1 if paused_after else 0
+        self._applied_weights = None
+        self._awaited_step = self._steps_taken or None
         if max(self._features) >= job.n_features or (
                 probes.is_pca(self._features) and job.n_features <= 2):
             # axes picked for an earlier dataset with more features: start from the first two
@@ -313,12 +331,13 @@ class TrainingController(QObject):
     def pause(self) -> None:
         """Pause before the next batch."""
         if self._state == "running":
+            self._awaited_step = None  # a step under way is cancelled: the pause wins
             self._thread.send("pause")
             self._set_state("paused")
 
     def resume(self) -> None:
         if self._state == "paused":
-            self._box.paused_after_step = False
+            self._awaited_step = None
             self._thread.send("resume")
             self._set_state("running")
 
@@ -337,8 +356,18 @@ class TrainingController(QObject):
     def stop(self) -> None:
         """Stop before the next batch; ``finished`` follows with status "stopped"."""
         if self._state in ("running", "paused"):
-            self._thread.send("stop")
+            self._awaited_step = None
+            thread = self._thread
+            thread.send("stop")
             self._set_state("stopping")
+            # a batch that never ends (or a run that cannot hear) must not keep the window
+            # stopping for ever: its process is ended, and the run reported as an error
+            QTimer.singleShot(int(STOP_WAIT_S * 1000), self, lambda: self._stop_overdue(thread))
+
+    def _stop_overdue(self, thread: "_TrainingThread") -> None:
+        if thread is self._thread and self._state == "stopping":
+            log.warning("the run did not stop within %.0f s", STOP_WAIT_S)
+            thread.terminate_process()
 
     def step(self, job: TrainingJob | None = None) -> None:
         """Run exactly one batch, then pause: resumes a paused run for one batch, or
@@ -348,8 +377,9 @@ class TrainingController(QObject):
                 raise RuntimeError("nothing to step: no run in progress and no job given")
             self.start(job, paused_after=1)
         elif self._state == "paused":
-            self._box.paused_after_step = False
-            self._thread.send("step")
+            self._steps_taken += 1
+            self._awaited_step = self._steps_taken
+            self._thread.send("step", self._steps_taken)
             self._set_state("running")
 
     @property
@@ -368,8 +398,8 @@ class TrainingController(QObject):
             self._thread.send("features", features)
             return
         job = self._job
-        if job is None or job.n_features < 2:
-            return
+        if job is None or job.n_features < 2 or not self._network_current:
+            return  # (a run that ended in an error sent no weights to draw)
         try:
             probe = worker.Probes(job, features)
             grid = probe.boundary(0, 0, final=True)
@@ -410,7 +440,12 @@ class TrainingController(QObject):
             return
         # read first: the worker leaves the step's batch and layers before it sets the flag,
         # so they are delivered before the state turns "paused"
-        paused_after_step = box.paused_after_step
+        paused_after_step = bool(box.paused_after_step) and (
+            box.paused_after_step == self._awaited_step)  # not one a pause overtook
+        weights = box.weights  # of a pause: before the state can turn "paused"
+        if weights is not None and weights is not self._applied_weights:
+            self._applied_weights = weights
+            self._put_weights(weights)
         batch = box.batch
         if batch is not None and batch is not self._delivered_batch:
             self._delivered_batch = batch
@@ -447,8 +482,17 @@ class TrainingController(QObject):
         if final and box.evaluation is not None:
             evaluation, box.evaluation = box.evaluation, None
             self.evaluationReady.emit(evaluation)
-        if paused_after_step and self._state == "running":
+        # (a run that ends on its stepped batch goes straight to idle, not through paused)
+        if paused_after_step and self._state == "running" and not final:
+            self._awaited_step = None
             self._set_state("paused")
+
+    def _put_weights(self, weights: dict) -> None:
+        """The run's ``weights`` into the window's copy of the network."""
+        try:
+            self._job.network.set_weights(weights)
+        except Exception:  # noqa: BLE001 - e.g. a batch-norm statistic gone infinite: the
+            log.exception("the run's weights do not fit the network")  # run goes on
 
     def _pace(self) -> None:
         """Stretch the view interval so that the GUI thread spends at most ``GUI_SHARE`` of
@@ -488,12 +532,15 @@ class TrainingController(QObject):
         self._deliver(final=True)
         outcome = self._box.outcome or {"status": "error",
                                         "error": self.tr("the training thread ended early")}
+        if outcome.get("weights") is not None:
+            self._put_weights(outcome["weights"])
         self._thread = None
         _LIVE_THREADS.discard(thread)
         thread.finished.disconnect(self._on_thread_finished)
         self._last_thread = thread  # finished, so safe to destroy with the next run
         result = self._result(outcome)
         result["seconds"] = seconds
+        self._network_current = result["weights"] is not None
         self._set_state("idle")
         if result["status"] == "error":
             self.failed.emit(result["message"])
@@ -515,6 +562,10 @@ class TrainingController(QObject):
             message += "."
         elif status == "stopped":
             message = self.tr("Training stopped after %n finished epoch(s).", "", n_epochs)
+            if outcome.get("interrupted"):
+                message += " " + self.tr(
+                    "It was stopped because a result from the training process could not be "
+                    "shown (%1).").replace("%1", outcome["interrupted"])
         elif status == "diverged":
             message = outcome.get("engine_message", "")
         else:

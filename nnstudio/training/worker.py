@@ -14,7 +14,7 @@ What crosses between the processes (two one-way pipes):
   finished epochs (none dropped), the latest measurement of each kind, the network's weights
   when it pauses, and at the end the outcome;
 * from the window to the run, commands: ``("pause",)``, ``("resume",)``, ``("stop",)``,
-  ``("step",)``, ``("set_lr", lr)``, ``("features", (i, j))``.
+  ``("step", n)``, ``("set_lr", lr)``, ``("features", (i, j))``, ``("view_interval", s)``.
 
 On Linux the process is forked (it starts in milliseconds and shares the data copy-on-write);
 elsewhere it is spawned, which needs the job to pickle (:class:`WorkerJob` holds only what
@@ -110,8 +110,8 @@ class Mailbox:
     def __init__(self):
         self.batch: training.BatchEnd | None = None  # the latest one
         self.epochs: collections.deque[dict] = collections.deque()
-        self.paused_after_step = False  # (window) the run paused after a step
-        self.step_pauses = 0  # (run) how many times it has: a count, so none is missed
+        self.paused_after_step = 0  # (window) the number of the step the run paused after
+        self.step_paused = 0  # (run) the same, on the run's side (steps count from 1)
         self.weights: dict | None = None  # the network's, when the run paused
         self.boundary: dict | None = None  # the latest decision-boundary grid (overwritten)
         self.evaluation: dict | None = None  # validation predictions at the end of the run
@@ -289,24 +289,40 @@ class Worker:
         self.step_gradients = None  # the stepped batch's gradients, before its update
         self._steps_lock = threading.Lock()
         self._steps = steps  # batches left before pausing (0: no step pending)
+        self._step_number = 1 if steps else 0  # which step that is (the window numbers them)
         self._weights_at = None  # the iteration whose weights were sent last
+        self._step_pause = 0  # the step whose batch ended and whose pause is not said yet
         self._optimizer = None  # fit's optimizer (see _fit_kwargs)
         self.view_interval = 0.0
 
-    def add_step(self) -> None:
-        """Run one more batch, then pause (the caller resumes the control)."""
+    def add_step(self, number: int = 0) -> None:
+        """Run one more batch, then pause (the caller resumes the control); ``number`` is
+        the window's number of this step, reported back when the run pauses after it."""
         with self._steps_lock:
             self._steps = 1
+            self._step_number = int(number)
             self._keep_gradients(True)
 
-    def post_weights(self) -> None:
-        """Leave the network's weights for the window (once per iteration)."""
-        batch = self.mailbox.batch
+    def cancel_step(self) -> None:
+        """Forget a pending step: the person paused or resumed meanwhile, which wins."""
+        with self._steps_lock:
+            self._steps = 0
+            self._step_pause = 0
+            self._keep_gradients(False)
+
+    def on_wait(self) -> None:
+        """The loop is about to wait in a pause: leave the network's weights for the window
+        (once per iteration), then, if a step brought the pause, say so (last: the window
+        turns "paused" on it, with the step's results and weights already there)."""
+        box = self.mailbox
+        batch = box.batch
         iteration = batch.iteration if batch is not None else 0
         if iteration != self._weights_at:
             self._weights_at = iteration
-            self.mailbox.weights = self.job.network.get_weights()
-        self.mailbox.wake.set()
+            box.weights = self.job.network.get_weights()
+        if self._step_pause:
+            box.step_paused, self._step_pause = self._step_pause, 0
+        box.wake.set()
 
     def run(self) -> None:
         job, control, box = self.job, self.control, self.mailbox
@@ -377,9 +393,8 @@ class Worker:
             # first: the network still holds this batch's forward and backward passes
             box.step = self._probe(lambda: probe.step(event, self.step_gradients), None)
         self._keep_gradients(False)
-        self.post_weights()
-        self.control.pause()
-        box.step_pauses += 1  # last: the window turns "paused" when it sees this
+        self._step_pause = self._step_number  # said when the loop waits (see on_wait): a
+        self.control.pause()  # run whose last batch this was ends instead of pausing
         box.wake.set()
 
     def _fit_kwargs(self) -> dict:
@@ -485,12 +500,12 @@ class _Sender:
     def __init__(self, box: Mailbox, conn):
         self.box, self.conn = box, conn
         self.sent: dict = {}  # per LATEST field, the object sent last
-        self.step_pauses = 0
+        self.step_paused = 0
 
     def changes(self) -> dict:
         box = self.box
         # read first: the run sets these last, after everything they go with
-        outcome, step_pauses = box.outcome, box.step_pauses
+        outcome, step_paused = box.outcome, box.step_paused
         message = {}
         for name in LATEST:
             value = getattr(box, name)
@@ -505,9 +520,8 @@ class _Sender:
             epochs.append(box.epochs.popleft())
         if epochs:
             message["epochs"] = epochs
-        if step_pauses != self.step_pauses:
-            self.step_pauses = step_pauses
-            message["paused_after_step"] = True
+        if step_paused != self.step_paused:
+            self.step_paused = message["paused_after_step"] = step_paused
         if outcome is not None:
             message["outcome"] = outcome
         return message
@@ -520,22 +534,33 @@ class _Sender:
             message = self.changes()
             if message:
                 try:
-                    self.conn.send(message)
+                    self.conn.send(message)  # pickles first: nothing is written if that fails
                 except (OSError, ValueError):  # the window has gone: nobody to tell
                     return
-                except Exception as exc:  # noqa: BLE001 - e.g. something that cannot pickle
+                except Exception:  # noqa: BLE001 - something that cannot be pickled
                     log.exception("a training result cannot be sent to the window")
-                    if "outcome" in message:
-                        self._send_error(f"the run's result cannot be sent: {exc}")
+                    if not self._send_each(message):
                         return
             if "outcome" in message:
                 return
 
-    def _send_error(self, text: str) -> None:
-        try:
-            self.conn.send({"outcome": {"status": "error", "error": text}})
-        except Exception:  # noqa: BLE001 - the window reports the ended process instead
-            pass
+    def _send_each(self, message: dict) -> bool:
+        """Send the fields of ``message`` one by one, in its order, leaving out those that
+        cannot be pickled (an unsendable outcome becomes an error outcome): the epochs, the
+        step's pause and the end still arrive.  False when the window has gone."""
+        for name, value in message.items():
+            try:
+                self.conn.send({name: value})
+            except (OSError, ValueError):
+                return False
+            except Exception as exc:  # noqa: BLE001 - this field alone is lost
+                if name == "outcome":
+                    try:
+                        self.conn.send({"outcome": {
+                            "status": "error", "error": f"the run's result cannot be sent: {exc}"}})
+                    except Exception:  # noqa: BLE001 - the window reports the ended process
+                        return False
+        return True
 
 
 def _commands(conn, control: training.Control, worker: Worker) -> None:
@@ -547,21 +572,35 @@ def _commands(conn, control: training.Control, worker: Worker) -> None:
         except (EOFError, OSError):
             control.stop()
             return
-        if command == "stop":
-            control.stop()
-        elif command == "pause":
-            control.pause()
-        elif command == "resume":
-            control.resume()
-        elif command == "step":
-            worker.add_step()
-            control.resume()
-        elif command == "set_lr":
-            control.set_lr(args[0])
-        elif command == "features":
-            worker.set_features(args[0])
-        elif command == "view_interval":
-            worker.set_view_interval(args[0])
+        except Exception:  # noqa: BLE001 - one unreadable command: the next may be fine
+            log.exception("a command from the window cannot be read")
+            continue
+        try:
+            _carry_out(command, args, control, worker)
+        except Exception:  # noqa: BLE001 - a bad command never costs the run its commands
+            log.exception("the window's command %r failed", command)
+
+
+def _carry_out(command: str, args: list, control: training.Control, worker: Worker) -> None:
+    if command == "stop":
+        control.stop()
+    elif command == "pause":
+        worker.cancel_step()  # a pause wins over a step not yet taken
+        control.pause()
+    elif command == "resume":
+        worker.cancel_step()
+        control.resume()
+    elif command == "step":
+        worker.add_step(*args)
+        control.resume()
+    elif command == "set_lr":
+        control.set_lr(args[0])
+    elif command == "features":
+        worker.set_features(args[0])
+    elif command == "view_interval":
+        worker.set_view_interval(args[0])
+    else:
+        log.warning("unknown command from the window: %r", command)
 
 
 def serve(job: WorkerJob, results, commands, steps: int = 0, features=(0, 1),
@@ -580,7 +619,7 @@ def serve(job: WorkerJob, results, commands, steps: int = 0, features=(0, 1),
     box = Mailbox()
     control = _PausingControl()
     worker = Worker(job, control, box, int(steps), features)
-    control.before_wait = worker.post_weights
+    control.before_wait = worker.on_wait
     sender = _Sender(box, results)
     sending = threading.Thread(target=sender.run, name="trainingSender", daemon=True)
     sending.start()

@@ -157,3 +157,141 @@ def test_the_boundary_is_measured_no_more_often_than_the_window_draws_it(monkeyp
     assert len(times) >= 4 and box.outcome["status"] == "stopped"
     gaps = np.diff(times[:-1])  # the last one is the final state's, measured regardless
     assert gaps.min() >= 0.4, gaps
+
+
+# -- what the review of the process found ---------------------------------------------------
+def wait_for(predicate, seconds=30.0):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def test_a_pause_right_after_a_step_cancels_it_and_resume_trains_on():
+    """Pause, Step, Pause within one batch, then Resume: the run trains on instead of
+    pausing itself one batch later for the step nobody waits for any more."""
+    import threading
+
+    job = job_of(epochs=100_000)
+    box, control = worker.Mailbox(), training.Control()
+    run = worker.Worker(worker.WorkerJob.of(job), control, box, 0)
+    thread = threading.Thread(target=run.run)
+    thread.start()
+    try:
+        assert wait_for(lambda: box.batch is not None)
+        worker._carry_out("pause", [], control, run)
+        worker._carry_out("step", [1], control, run)
+        worker._carry_out("pause", [], control, run)  # before the step's batch, most likely
+        worker._carry_out("resume", [], control, run)
+        at = box.batch.iteration
+        assert wait_for(lambda: box.batch.iteration > at + 20), "the run paused by itself"
+        assert not control.paused
+    finally:
+        control.stop()
+        thread.join()
+
+
+def test_a_late_step_pause_does_not_pause_the_window_after_resume(qtbot, controller):
+    """The window numbers its steps and only the awaited one turns it "paused"."""
+    batches = []
+    controller.batchEnded.connect(lambda *a: batches.append(a))
+    controller.start(job_of(epochs=100_000))
+    qtbot.waitUntil(lambda: bool(batches), timeout=TIMEOUT)
+    controller.pause()
+    controller.step()
+    controller.pause()
+    controller.resume()
+    controller._box.paused_after_step = 2  # the step's pause, arriving late
+    count = len(batches)
+    qtbot.waitUntil(lambda: len(batches) > count + 3, timeout=TIMEOUT)
+    assert controller.state == "running"
+    with qtbot.waitSignal(controller.finished, timeout=TIMEOUT):
+        controller.stop()
+
+
+def test_a_run_that_ends_on_its_stepped_batch_goes_straight_to_idle(qtbot, controller):
+    states = []
+    controller.stateChanged.connect(states.append)
+    job = job_of(epochs=1, batch_size=600, validation_split=0.0)  # one batch in all
+    with qtbot.waitSignal(controller.finished, timeout=TIMEOUT) as blocker:
+        controller.step(job)
+    assert blocker.args[0]["status"] == "completed", blocker.args[0]["message"]
+    assert states == ["running", "idle"]
+
+
+def test_a_bad_command_leaves_the_run_its_commands(qtbot, controller):
+    batches = []
+    controller.batchEnded.connect(lambda *a: batches.append(a))
+    controller.start(job_of(epochs=100_000))
+    qtbot.waitUntil(lambda: bool(batches), timeout=TIMEOUT)
+    controller.worker_thread.send("set_lr", "fast")  # not a number: the run refuses it
+    controller.worker_thread.send("no such command")
+    with qtbot.waitSignal(controller.finished, timeout=TIMEOUT) as blocker:
+        controller.stop()
+    assert blocker.args[0]["status"] == "stopped"
+
+
+def test_a_run_that_does_not_stop_when_told_is_ended(qtbot, controller, monkeypatch):
+    from nnstudio.training import controller as controller_module
+
+    def hanging_fit(*args, **kwargs):  # a batch that never ends
+        import time
+
+        time.sleep(3600)
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(training, "fit", hanging_fit)  # the forked run inherits it
+    monkeypatch.setattr(controller_module, "STOP_WAIT_S", 0.5)
+    controller.start(job_of(epochs=3))
+    qtbot.wait(200)
+    with qtbot.waitSignal(controller.finished, timeout=TIMEOUT) as blocker:
+        controller.stop()
+    result = blocker.args[0]
+    assert result["status"] == "error" and "did not stop" in result["message"]
+    assert controller.state == "idle" and not controller.worker_thread.process.is_alive()
+
+
+def test_a_result_that_cannot_be_shown_stops_the_run_and_says_why(qtbot, controller,
+                                                                  monkeypatch):
+    from nnstudio.training import controller as controller_module
+
+    take = controller_module._TrainingThread._take
+    broken = []
+
+    def take_once_broken(self, message):
+        if "epochs" in message and not broken:
+            broken.append(message)
+            raise ValueError("a view's data is malformed")
+        return take(self, message)
+
+    monkeypatch.setattr(controller_module._TrainingThread, "_take", take_once_broken)
+    with qtbot.waitSignal(controller.finished, timeout=TIMEOUT) as blocker:
+        controller.start(job_of(epochs=100_000))
+    result = blocker.args[0]
+    assert result["status"] == "stopped" and broken
+    assert "could not be shown" in result["message"] and "malformed" in result["message"]
+    assert result["history"]["lr"]  # the epochs it trained are kept
+
+
+def test_a_field_that_cannot_be_pickled_is_left_out_and_the_rest_arrives():
+    import multiprocessing
+
+    box = worker.Mailbox()
+    box.epochs.append({"epoch": 0, "train": {"loss": 1.0}})
+    box.step = {"layers": [lambda: None]}  # cannot be pickled
+    box.step_paused = 1
+    box.outcome = {"status": "stopped", "history": {"lr": [0.1]}}
+    box.wake.set()
+    receive, send = multiprocessing.Pipe(duplex=False)
+    worker._Sender(box, send).run()
+    messages = []
+    while receive.poll(0.5):
+        messages.append(receive.recv())
+    fields = [name for m in messages for name in m]
+    assert "step" not in fields
+    assert fields.index("epochs") < fields.index("paused_after_step") < fields.index("outcome")
+    assert messages[-1]["outcome"]["status"] == "stopped"
