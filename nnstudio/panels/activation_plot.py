@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget  # noqa:
 
 import numpy as np  # noqa: E402
 import pyqtgraph as pg  # noqa: E402
-from nnstudio.views.plot_style import colour_axes
+from nnstudio.views.plot_style import colour_axes, show_grid
 
 from engine import activations  # noqa: E402
 from nnstudio import glossary  # noqa: E402
@@ -81,7 +81,7 @@ class ActivationPlot(QWidget):
         self.plot.setMinimumHeight(150)
         self.plot.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         item = self.plot.getPlotItem()
-        item.showGrid(x=True, y=True, alpha=0.15)
+        show_grid(item)
         item.setMenuEnabled(False)
         item.hideButtons()
         item.getViewBox().setMouseEnabled(x=False, y=False)

@@ -136,10 +136,10 @@ class TrainingProgress(QWidget):
 
     def _batch_ended(self, epoch: int, batch: int, iteration: int, per_epoch: int) -> None:
         _set_range(self.iterations, max(1, per_epoch))
-        self.iterations.setValue(batch + 1)
+        _set_value(self.iterations, batch + 1)
         # epochs before this batch's are done: the bar moves with the batches, not only
         # when the (paced, less frequent) epoch results arrive
-        self.epochs.setValue(max(self.epochs.value(), min(epoch, self.epochs.maximum())))
+        _set_value(self.epochs, max(self.epochs.value(), min(epoch, self.epochs.maximum())))
         self._iterations_done = iteration
         self._total_iterations = per_epoch * self.epochs.maximum()
         self._refresh()
@@ -148,7 +148,7 @@ class TrainingProgress(QWidget):
         if not epochs:
             return
         last = epochs[-1]
-        self.epochs.setValue(min(self.epochs.maximum(), int(last["epoch"]) + 1))
+        _set_value(self.epochs, min(self.epochs.maximum(), int(last["epoch"]) + 1))
         rate = last.get("samples_per_second")
         if rate:
             self._epoch_rate = float(rate)
@@ -164,6 +164,17 @@ class TrainingProgress(QWidget):
         if needed > label.width() or label.minimumWidth() != label.maximumWidth():
             label.setFixedWidth(max(needed, label.minimumWidth()))
         label.setText(text)
+
+
+def _set_value(bar: QProgressBar, value: int) -> None:
+    """``bar.setValue(value)``, drawn with the next paint: QProgressBar repaints itself at
+    once when its text changes, which in a docked window costs a few milliseconds ten
+    times a second while training."""
+    if bar.value() == value:
+        return
+    bar.setUpdatesEnabled(False)
+    bar.setValue(value)
+    bar.setUpdatesEnabled(True)  # schedules the repaint
 
 
 def _set_range(bar: QProgressBar, maximum: int) -> None:

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView,  # n
 
 import numpy as np  # noqa: E402
 import pyqtgraph as pg  # noqa: E402
-from nnstudio.views.plot_style import colour_axes
+from nnstudio.views.plot_style import colour_axes, show_grid
 
 __all__ = ["GradientFlowView", "VANISHING", "EXPLODING", "gradient_problems"]
 
@@ -89,7 +89,7 @@ class GradientFlowView(QWidget):
         self.plot.setMinimumSize(220, 160)
         item = self.plot.getPlotItem()
         item.setLogMode(y=True)
-        item.showGrid(x=True, y=True, alpha=0.15)
+        show_grid(item, x=True, y=True)
         item.setLabel("left", self.tr("gradient norm"))
         item.setLabel("bottom", self.tr("epoch"))
         colour_axes(item, foreground, si_prefix=False)

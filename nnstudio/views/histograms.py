@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QVBoxLayout,  # n
 import numpy as np  # noqa: E402
 import pyqtgraph as pg  # noqa: E402
 
-from nnstudio.views.plot_style import colour_axes  # noqa: E402
+from nnstudio.views.plot_style import colour_axes, show_grid  # noqa: E402
 
 __all__ = ["HistogramsView"]
 
@@ -102,7 +102,7 @@ class HistogramsView(QWidget):
         plot.setAccessibleName(accessible)
         plot.setMinimumSize(200, 150)
         item = plot.getPlotItem()
-        item.showGrid(x=False, y=True, alpha=0.15)
+        show_grid(item, x=False, y=True)
         item.setLabel("bottom", quantity)
         item.setLabel("left", self.tr("count"))
         item.setTitle(accessible, color=foreground, size="9pt")

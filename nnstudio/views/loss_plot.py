@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QSizePolicy,  # n
 
 import numpy as np  # noqa: E402
 import pyqtgraph as pg  # noqa: E402
-from nnstudio.views.plot_style import colour_axes
+from nnstudio.views.plot_style import colour_axes, show_grid
 
 __all__ = ["LossPlot"]
 
@@ -134,7 +134,7 @@ class LossPlot(QWidget):
         plot.setAccessibleName(accessible)
         plot.setMinimumHeight(80)
         item = plot.getPlotItem()
-        item.showGrid(x=True, y=True, alpha=0.15)
+        show_grid(item, x=True, y=True)
         colour_axes(item, foreground, si_prefix=False)  # "loss (x0.001)" reads worse than 0.2
         item.getAxis("left").setWidth(56)  # both plots: the same width, so epochs line up
         item.getViewBox().setMouseEnabled(x=True, y=False)

@@ -1,4 +1,5 @@
-"""What every pyqtgraph plot in the window shares: axes drawn in the palette's text colour."""
+"""What every pyqtgraph plot in the window shares: axes drawn in the palette's text colour,
+and a light grid at the major ticks."""
 
 from __future__ import annotations
 
@@ -22,3 +23,15 @@ def colour_axes(item, foreground, si_prefix: bool = True) -> None:
         axis = item.getAxis(name)
         if not axis.isVisible():
             axis.enableAutoSIPrefix(False)
+
+
+def show_grid(item, x: bool = True, y: bool = True) -> None:
+    """A light grid at the major ticks of the ``PlotItem``'s left and bottom axes.
+
+    pyqtgraph draws a grid line for each of three tick levels by default; on a plot the
+    width of the window those hundreds of blended lines took 25 ms a paint (a fifth of a
+    second per second while training), against 5 ms with the major lines only -- which also
+    read better."""
+    item.showGrid(x=x, y=y, alpha=0.15)
+    for name in ("left", "bottom"):
+        item.getAxis(name).setStyle(maxTickLevel=0)

@@ -27,7 +27,7 @@ import numpy as np  # noqa: E402
 import pyqtgraph as pg  # noqa: E402
 
 from engine import losses as loss_registry  # noqa: E402
-from nnstudio.views.plot_style import colour_axes  # noqa: E402
+from nnstudio.views.plot_style import colour_axes, show_grid  # noqa: E402
 
 __all__ = ["RegressionView", "fit_figures"]
 
@@ -102,7 +102,7 @@ class RegressionView(QWidget):
         self.scatter_plot.setAccessibleName(self.tr("Predicted against actual values"))
         self.scatter_plot.setMinimumSize(200, 160)
         item = self.scatter_plot.getPlotItem()
-        item.showGrid(x=True, y=True, alpha=0.15)
+        show_grid(item, x=True, y=True)
         item.setLabel("bottom", self.tr("actual"))
         item.setLabel("left", self.tr("predicted"))
         colour_axes(item, foreground, si_prefix=False)
@@ -119,7 +119,7 @@ class RegressionView(QWidget):
         self.residual_plot.setAccessibleName(self.tr("Residuals against predicted values"))
         self.residual_plot.setMinimumSize(200, 160)
         item = self.residual_plot.getPlotItem()
-        item.showGrid(x=True, y=True, alpha=0.15)
+        show_grid(item, x=True, y=True)
         item.setLabel("bottom", self.tr("predicted"))
         item.setLabel("left", self.tr("residual (actual \u2212 predicted)"))
         colour_axes(item, foreground, si_prefix=False)
