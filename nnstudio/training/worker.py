@@ -44,7 +44,7 @@ from engine import training
 from nnstudio.training import probes
 
 __all__ = ["WorkerJob", "Mailbox", "Worker", "Probes", "serve", "context", "START_METHOD",
-           "SEND_INTERVAL_S", "DEAD_BATCH", "BOUNDARY_INTERVAL_S", "BOUNDARY_MAX_SHARE",
+           "SEND_INTERVAL_S", "DEAD_BATCH", "BOUNDARY_INTERVAL_S",
            "BOUNDARY_RESOLUTION", "BOUNDARY_MAX_MACS", "BOUNDARY_MIN_RESOLUTION",
            "boundary_resolution", "REGRESSION_INTERVAL_S", "HISTOGRAM_INTERVAL_S",
            "PROBE_MAX_SHARE"]
@@ -55,7 +55,6 @@ log = logging.getLogger(__name__)
 START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"
 SEND_INTERVAL_S = 0.05  # the run sends what changed at most this often (20 times a second)
 BOUNDARY_INTERVAL_S = 0.25  # at most this often the worker computes a decision boundary
-BOUNDARY_MAX_SHARE = 0.05  # ... and it takes at most this share of the training time
 BOUNDARY_RESOLUTION = 100  # grid points per axis ...
 # ... fewer for a big network, so that one grid costs at most about this many multiply-adds
 # (a 784-256-128-10 network gets 32 x 32: 100 x 100 took 30 ms a grid, a tenth of training)
@@ -132,20 +131,22 @@ def boundary_resolution(network) -> int:
 
 
 class _Budget:
-    """When a measurement may run again: at most every ``interval`` seconds and never more
-    than ``PROBE_MAX_SHARE`` of the worker's time, however big the network (the final state
-    is measured regardless)."""
+    """When a measurement may run again: at most every ``base`` seconds (raised to the
+    window's view interval: see ``Probes.set_view_interval``) and never more than
+    ``PROBE_MAX_SHARE`` of the worker's time, however big the network (the final state is
+    measured regardless).  ``next`` is the time it is due: a clock read and a comparison
+    decide, cheap enough for every batch."""
 
     def __init__(self, interval: float):
-        self.base = self.interval = interval
-        self.last = float("-inf")
+        self.minimum = self.base = interval
+        self.next = float("-inf")
 
     def due(self) -> bool:
-        return time.monotonic() - self.last >= self.interval
+        return time.monotonic() >= self.next
 
     def spent(self, t0: float) -> None:
-        self.last = now = time.monotonic()
-        self.interval = max(self.base, (now - t0) / PROBE_MAX_SHARE)
+        now = time.monotonic()
+        self.next = now + max(self.base, (now - t0) / PROBE_MAX_SHARE)
 
 
 class Probes:
@@ -168,18 +169,20 @@ class Probes:
         self.classification = loss.task == "classification"
         self.features = features if job.n_features >= 2 else None
         self.resolution = boundary_resolution(job.network)
-        self.interval = BOUNDARY_INTERVAL_S
-        self.view_interval = 0.0  # how often the window draws the views (0: unknown)
-        self.last = float("-inf")
-        # when the next boundary is due: one clock read and a comparison per batch
-        self.next_boundary = float("-inf") if self.features is not None else float("inf")
+        self.boundary_budget = _Budget(BOUNDARY_INTERVAL_S)
+        if self.features is None:  # one input feature: never due
+            self.boundary_budget.next = float("inf")
         self._ranges: dict = {}
         self.regression_budget = _Budget(REGRESSION_INTERVAL_S)
         self._validation: tuple | None = None  # split, rows, x and y of the regression view
         self.histogram_budget = _Budget(HISTOGRAM_INTERVAL_S)
 
-    def boundary_due(self) -> bool:
-        return self.features is not None and time.monotonic() >= self.next_boundary
+    def set_view_interval(self, seconds: float) -> None:
+        """The window draws the views every ``seconds``: the decision boundary and the
+        regression predictions are not measured more often than that (the newest would
+        replace the previous one unseen)."""
+        for budget in (self.boundary_budget, self.regression_budget):
+            budget.base = max(budget.minimum, float(seconds))
 
     def boundary(self, epoch: int, iteration: int, final: bool = False) -> dict | None:
         features = self.features
@@ -197,13 +200,7 @@ class Probes:
                                self.hold, x_range, y_range, basis)
         grid.update(epoch=epoch, iteration=iteration, final=final,
                     classification=self.classification)
-        now = time.monotonic()
-        self.last = now
-        # never more than BOUNDARY_MAX_SHARE of the worker's time, however big the network,
-        # nor more often than the window shows them
-        self.interval = max(BOUNDARY_INTERVAL_S, self.view_interval,
-                            (now - t0) / BOUNDARY_MAX_SHARE)
-        self.next_boundary = now + self.interval
+        self.boundary_budget.spent(t0)
         return grid
 
     def dead_units(self) -> dict:
@@ -334,7 +331,6 @@ class Worker:
             self.probes = probe = self._make_probes()
             BatchEnd, EpochEnd = training.BatchEnd, training.EpochEnd
             clock = time.monotonic
-            never = float("inf")
             for event in events:
                 kind = type(event)
                 if kind is BatchEnd:
@@ -345,7 +341,7 @@ class Worker:
                                 self._steps -= 1
                                 if self._steps == 0:
                                     self._end_step(event, probe)
-                    if clock() >= (probe.next_boundary if probe is not None else never):
+                    if probe is not None and clock() >= probe.boundary_budget.next:
                         self._probe_boundary(event.epoch, event.iteration)
                 elif kind is EpochEnd:
                     if event.improved:
@@ -429,7 +425,7 @@ class Worker:
     def _make_probes(self) -> Probes | None:
         try:
             probe = Probes(self.job, self.features)
-            probe.view_interval = self.view_interval
+            probe.set_view_interval(self.view_interval)
             return probe
         except Exception:  # noqa: BLE001 - the views go without; training goes on
             log.exception("the views' measurements cannot be set up")
@@ -466,17 +462,13 @@ class Worker:
         """Draw the boundary over ``features`` (two input indices) from the next batch on."""
         self.features = features
         if self.probes is not None:
-            self.probes.last = self.probes.next_boundary = float("-inf")
+            self.probes.boundary_budget.next = float("-inf")
 
     def set_view_interval(self, seconds: float) -> None:
-        """The window draws the views every ``seconds``: the decision boundary and the
-        regression predictions are not measured more often than that (the newest would
-        replace the previous one unseen)."""
+        """``Probes.set_view_interval``, kept for the probes of a run not started yet."""
         self.view_interval = float(seconds)
-        probe = self.probes
-        if probe is not None:
-            probe.view_interval = self.view_interval
-            probe.regression_budget.base = max(REGRESSION_INTERVAL_S, self.view_interval)
+        if self.probes is not None:
+            self.probes.set_view_interval(self.view_interval)
 
     @staticmethod
     def _outcome(event, best_epoch, best_weights) -> dict:
